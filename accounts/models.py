@@ -1,4 +1,4 @@
-"""The platform's users, as the legacy NestJS backend stored them.
+"""The platform's users (formerly prosumers), and the rename's journal.
 
 These are the people who trade energy, not the staff who sign in to the
 admin (those are ``django.contrib.auth`` users).
@@ -10,8 +10,8 @@ from django.db.models.functions import Now
 from enerlink.fields import LegacyTimestampField
 
 
-class Prosumer(models.Model):
-    prosumer_id = models.CharField(primary_key=True, db_column="prosumer_id")
+class User(models.Model):
+    user_id = models.CharField(primary_key=True, db_column="user_id", db_comment="Unique identifier for user")
     email = models.CharField(unique=True)
     password_hash = models.CharField(help_text="bcrypt hash; never shown.")
     name = models.CharField(null=True, blank=True)
@@ -20,7 +20,43 @@ class Prosumer(models.Model):
     primary_wallet_address = models.CharField(null=True, blank=True)
 
     class Meta:
-        db_table = "prosumer"
+        db_table = "user"
+        db_table_comment = "User accounts table (formerly prosumer)"
+        verbose_name = "platform user"
 
     def __str__(self):
         return self.email
+
+
+class RenameJournalEntry(models.Model):
+    """One fact the rename recorded: a row count, a key's definition, or a name it changed.
+
+    The forward migration writes these before and while it renames; the reverse
+    replays the renames backwards to restore the original names exactly, and
+    the verification report compares today's database with the snapshot.
+    """
+
+    class Kind(models.TextChoices):
+        ROW_COUNT = "row_count"
+        FOREIGN_KEY = "foreign_key"
+        RENAME = "rename"
+        COMMENT = "comment"
+
+    step = models.IntegerField(help_text="Order of application; 0 for the snapshot taken before any lock.")
+    kind = models.CharField(choices=Kind.choices)
+    object_type = models.CharField()
+    table_name = models.CharField(null=True, blank=True)
+    old_name = models.CharField()
+    new_name = models.CharField()
+    old_value = models.TextField(null=True, blank=True)
+    new_value = models.TextField(null=True, blank=True)
+    details = models.JSONField(null=True, blank=True)
+    recorded_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table = "user_rename_journal"
+        ordering = ["step", "id"]
+        verbose_name_plural = "rename journal entries"
+
+    def __str__(self):
+        return f"{self.kind} {self.object_type} {self.old_name} -> {self.new_name}"

@@ -3,8 +3,9 @@
 Every foreign key to a platform user is ``PROTECT`` (the database rule is
 ``NO ACTION``): ledger rows must never vanish because a user was deleted. The
 one exception, as in the database, is the token blacklist, which cascades.
-No foreign key here asks Django for an index: the legacy database has none,
-and the canonical ones are built concurrently by a migration of their own.
+No foreign key asks Django for an index: the legacy database had none, and
+the named ones below (the guide's names) are built concurrently by a
+migration of their own, after the rename.
 """
 
 from django.db import models
@@ -12,13 +13,13 @@ from django.db.models.functions import Now
 
 from enerlink.fields import LegacyTimestampField, PostgresEnumField, UnboundedDecimalField
 
-USER_MODEL = "accounts.Prosumer"
+USER_MODEL = "accounts.User"
 
 
 class Wallet(models.Model):
     wallet_address = models.CharField(primary_key=True)
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="prosumer_id", db_index=False, db_constraint=True,
+    user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who owns this wallet", db_index=False, db_constraint=True,
         related_name="wallets",
     )
     wallet_name = models.CharField(null=True, blank=True)
@@ -30,6 +31,10 @@ class Wallet(models.Model):
 
     class Meta:
         db_table = "wallet"
+        indexes = [
+            models.Index(fields=["user"], name="idx_wallet_user_id"),
+            models.Index(fields=["user", "is_active"], name="idx_wallet_user_active", condition=models.Q(is_active=True)),
+        ]
 
     def __str__(self):
         return self.wallet_address
@@ -37,8 +42,8 @@ class Wallet(models.Model):
 
 class SmartMeter(models.Model):
     meter_id = models.CharField(primary_key=True)
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="prosumer_id", db_index=False, related_name="smart_meters",
+    user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who owns this meter", db_index=False, related_name="smart_meters",
     )
     meter_blockchain_address = models.CharField(null=True, blank=True)
     location = models.CharField(null=True, blank=True)
@@ -51,6 +56,10 @@ class SmartMeter(models.Model):
 
     class Meta:
         db_table = "smart_meter"
+        indexes = [
+            models.Index(fields=["user"], name="idx_smartmeter_user_id"),
+            models.Index(fields=["user", "status"], name="idx_smartmeter_user_status"),
+        ]
 
     def __str__(self):
         return self.meter_id
@@ -75,8 +84,8 @@ class EnergySettlement(models.Model):
 
 class TradeOrder(models.Model):
     order_id = models.CharField(primary_key=True)
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="prosumer_id", db_index=False, related_name="trade_orders",
+    user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who placed this order", db_index=False, related_name="trade_orders",
     )
     wallet = models.ForeignKey(
         Wallet, models.PROTECT, db_column="wallet_address", db_index=False, related_name="trade_orders",
@@ -91,12 +100,13 @@ class TradeOrder(models.Model):
 
     class Meta:
         db_table = "trade_orders_cache"
+        indexes = [models.Index(fields=["user"], name="idx_tradeorders_user_id")]
 
 
 class TransactionLog(models.Model):
     log_id = models.AutoField(primary_key=True)
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="prosumer_id", db_index=False, related_name="transaction_logs",
+    user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user associated with this transaction", db_index=False, related_name="transaction_logs",
     )
     related_order = models.ForeignKey(
         TradeOrder, models.PROTECT, db_column="related_order_id", db_index=False, null=True, blank=True,
@@ -115,17 +125,18 @@ class TransactionLog(models.Model):
 
     class Meta:
         db_table = "transaction_log"
+        indexes = [models.Index(fields=["user"], name="idx_transactionlog_user_id")]
 
 
 class MarketTrade(models.Model):
     trade_id = models.AutoField(primary_key=True)
     buyer_order_id = models.CharField()
     seller_order_id = models.CharField()
-    buyer_prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="buyer_prosumer_id", db_index=False, related_name="buy_trades",
+    buyer_user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="buyer_user_id", db_comment="User ID of the buyer", db_index=False, related_name="buy_trades",
     )
-    seller_prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="seller_prosumer_id", db_index=False, related_name="sell_trades",
+    seller_user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="seller_user_id", db_comment="User ID of the seller", db_index=False, related_name="sell_trades",
     )
     buyer_wallet = models.ForeignKey(
         Wallet, models.PROTECT, db_column="buyer_wallet_address", db_index=False, related_name="buy_trades",
@@ -141,6 +152,10 @@ class MarketTrade(models.Model):
 
     class Meta:
         db_table = "market_trade"
+        indexes = [
+            models.Index(fields=["buyer_user"], name="idx_markettrade_buyer_user"),
+            models.Index(fields=["seller_user"], name="idx_markettrade_seller_user"),
+        ]
 
 
 class IdrsConversion(models.Model):
@@ -149,8 +164,8 @@ class IdrsConversion(models.Model):
         OFF_RAMP = "OFF_RAMP"
 
     conversion_id = models.AutoField(primary_key=True)
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="prosumer_id", db_index=False, related_name="idrs_conversions",
+    user = models.ForeignKey(
+        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who performed this conversion", db_index=False, related_name="idrs_conversions",
     )
     wallet = models.ForeignKey(
         Wallet, models.PROTECT, db_column="wallet_address", db_index=False, related_name="idrs_conversions",
@@ -164,6 +179,7 @@ class IdrsConversion(models.Model):
 
     class Meta:
         db_table = "idrs_conversion"
+        indexes = [models.Index(fields=["user"], name="idx_idrsconversion_user_id")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(conversion_type__in=["ON_RAMP", "OFF_RAMP"]),
@@ -188,8 +204,8 @@ class TokenBlacklist(models.Model):
     blacklist_type = PostgresEnumField(
         choices=BlacklistType.choices, enum_type="token_blacklist_blacklist_type_enum",
     )
-    prosumer = models.ForeignKey(
-        USER_MODEL, models.CASCADE, db_column="prosumer_id", db_index=False,
+    user = models.ForeignKey(
+        USER_MODEL, models.CASCADE, db_column="user_id", db_comment="Reference to user whose token is blacklisted", db_index=False,
         related_name="token_blacklist",
     )
     token_hash = models.CharField(max_length=255, null=True, blank=True)
@@ -204,7 +220,7 @@ class TokenBlacklist(models.Model):
     class Meta:
         db_table = "token_blacklist"
         indexes = [
-            models.Index(fields=["prosumer"], name="IDX_1a320f4470d1b5517ee5553b66"),
+            models.Index(fields=["user"], name="idx_tokenblacklist_user_id"),
             models.Index(fields=["token_hash"], name="IDX_fc93690d4ba3c359bfaaa99a7a"),
         ]
 

@@ -1,0 +1,49 @@
+"""Rename prosumer to user: the whole database change as one RunSQL, the model rename as state.
+
+The SQL (see accounts/rename.py, and ``manage.py sqlmigrate accounts 0003``)
+reads the real constraint and index names from the catalog, changes only
+metadata, keeps every ON DELETE rule, and journals what it changes so that
+``manage.py migrate accounts 0001`` restores it exactly. It runs in this
+migration's single transaction: a failure or an interruption changes nothing.
+"""
+
+from django.conf import settings
+from django.db import migrations, models
+
+from accounts import rename
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_renamejournalentry"),
+        # Every table that references prosumer must exist before the rename looks for them.
+        ("energy", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    sql=rename.forward_sql(settings.ENERLINK_RENAME_LOCK_TIMEOUT),
+                    reverse_sql=rename.reverse_sql(settings.ENERLINK_RENAME_LOCK_TIMEOUT),
+                ),
+            ],
+            state_operations=[
+                migrations.RenameModel(old_name="Prosumer", new_name="User"),
+                migrations.RenameField(model_name="user", old_name="prosumer_id", new_name="user_id"),
+                migrations.AlterField(
+                    model_name="user",
+                    name="user_id",
+                    field=models.CharField(
+                        db_column="user_id",
+                        db_comment="Unique identifier for user",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                migrations.AlterModelTable(name="user", table="user"),
+                migrations.AlterModelTableComment(name="user", table_comment="User accounts table (formerly prosumer)"),
+                migrations.AlterModelOptions(name="user", options={"verbose_name": "platform user"}),
+            ],
+        ),
+    ]

@@ -1,0 +1,413 @@
+"""The prosumer -> user rename, as SQL that reads the real names from the catalog.
+
+Why it is written this way (see ../shared/reference/legacy-schema.md):
+
+* Production copies name their constraints and indexes with ORM hashes, so
+  nothing here guesses a name: every foreign key that references
+  ``prosumer(prosumer_id)`` is found in ``pg_constraint``, whatever its table.
+* Only the catalog changes. Keys are renamed, never dropped and re-added, so
+  each one keeps its ON DELETE / ON UPDATE rule, deferrability and validated
+  state, and no table is scanned or rewritten while it is locked.
+* It runs as the non-superuser owner of the tables: no
+  ``session_replication_role``, no disabled triggers.
+* Each lock waits at most ``lock_timeout``; the referencing tables are locked
+  first, in name order, and ``prosumer`` last (the order in which an INSERT
+  into a child table takes them, so the two cannot deadlock). A lock that
+  cannot be had aborts the whole transaction with the name of the table and
+  of the process that holds it.
+* Every rename and comment is written to ``user_rename_journal`` with the old
+  value, after row counts and foreign-key definitions are recorded there
+  (before any exclusive lock). The reverse replays the journal backwards, so
+  ``migrate accounts 0001`` restores hash names, comments and all.
+
+The SQL is built here once, and ``manage.py sqlmigrate accounts 0003`` prints it.
+"""
+
+import json
+
+from psycopg import sql as psql
+
+OLD_TABLE = "prosumer"
+NEW_TABLE = "user"
+OLD_PK = "prosumer_id"
+NEW_PK = "user_id"
+
+JOURNAL_TABLE = "user_rename_journal"
+
+# Names of the single-column indexes on the renamed FK columns, as the guide
+# names them; a referencing table not listed gets idx_<table without _>_<column>.
+CANONICAL_INDEX_NAMES = {
+    ("wallet", "user_id"): "idx_wallet_user_id",
+    ("smart_meter", "user_id"): "idx_smartmeter_user_id",
+    ("transaction_log", "user_id"): "idx_transactionlog_user_id",
+    ("idrs_conversion", "user_id"): "idx_idrsconversion_user_id",
+    ("market_trade", "buyer_user_id"): "idx_markettrade_buyer_user",
+    ("market_trade", "seller_user_id"): "idx_markettrade_seller_user",
+    ("token_blacklist", "user_id"): "idx_tokenblacklist_user_id",
+    ("trade_orders_cache", "user_id"): "idx_tradeorders_user_id",
+}
+
+TABLE_COMMENT = "User accounts table (formerly prosumer)"
+
+# (table, column) -> comment, as the guide writes them (the last two are ours:
+# the guide forgot those tables).
+COLUMN_COMMENTS = {
+    ("user", "user_id"): "Unique identifier for user",
+    ("wallet", "user_id"): "Reference to user who owns this wallet",
+    ("smart_meter", "user_id"): "Reference to user who owns this meter",
+    ("transaction_log", "user_id"): "Reference to user associated with this transaction",
+    ("market_trade", "buyer_user_id"): "User ID of the buyer",
+    ("market_trade", "seller_user_id"): "User ID of the seller",
+    ("idrs_conversion", "user_id"): "Reference to user who performed this conversion",
+    ("token_blacklist", "user_id"): "Reference to user whose token is blacklisted",
+    ("trade_orders_cache", "user_id"): "Reference to user who placed this order",
+}
+
+MESSAGE_PREFIX = "enerlink rename: "
+
+
+def _literal(value):
+    return psql.Literal(value).as_string(None)
+
+
+def _set_lock_timeout(lock_timeout):
+    return f"SET LOCAL lock_timeout = {_literal(lock_timeout)};"
+
+
+# Shared by forward and reverse: lock one table or fail naming who holds it.
+LOCK_FUNCTION = """
+CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass) RETURNS void LANGUAGE plpgsql AS $lock$
+DECLARE
+    holders text;
+BEGIN
+    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', target);
+EXCEPTION WHEN lock_not_available THEN
+    SELECT string_agg(DISTINCT format('pid %s (%s, user %s, application %L, %s since %s)',
+                      a.pid, l.mode, a.usename, a.application_name, a.state,
+                      to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
+      INTO holders
+      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.relation = target AND l.granted AND l.pid <> pg_backend_pid();
+    RAISE EXCEPTION '%could not lock table % within lock_timeout %: held by %',
+            '{prefix}', target, current_setting('lock_timeout'), coalesce(holders, 'a transaction that ended meanwhile')
+        USING ERRCODE = 'lock_not_available',
+              HINT = 'Nothing was changed. Re-run "manage.py migrate" once that transaction ends '
+                     '(or end it: SELECT pg_cancel_backend(<pid>)). ENERLINK_RENAME_LOCK_TIMEOUT sets the wait.';
+END
+$lock$;
+"""
+
+
+def forward_sql(lock_timeout="2s"):
+    """Statements of the forward rename (one transaction: the migration's)."""
+    canonical = json.dumps({f"{t}.{c}": name for (t, c), name in CANONICAL_INDEX_NAMES.items()})
+    comments = json.dumps({f"{t}.{c}": text for (t, c), text in COLUMN_COMMENTS.items()})
+    body = FORWARD_BODY
+    for key, value in {
+        "{prefix}": MESSAGE_PREFIX,
+        "{canonical}": _literal(canonical),
+        "{comments}": _literal(comments),
+        "{table_comment}": _literal(TABLE_COMMENT),
+    }.items():
+        body = body.replace(key, value)
+    return [_set_lock_timeout(lock_timeout), LOCK_FUNCTION.replace("{prefix}", MESSAGE_PREFIX), body]
+
+
+def reverse_sql(lock_timeout="2s"):
+    """Statements that undo the rename from what the forward step journaled."""
+    return [
+        _set_lock_timeout(lock_timeout),
+        LOCK_FUNCTION.replace("{prefix}", MESSAGE_PREFIX),
+        REVERSE_BODY.replace("{prefix}", MESSAGE_PREFIX),
+    ]
+
+
+FORWARD_BODY = r"""
+DO $rename$
+DECLARE
+    canonical constant jsonb := {canonical};
+    comments constant jsonb := {comments};
+    parent regclass;
+    fk record;
+    idx record;
+    obj record;
+    step integer := 0;
+    new_column name;
+    new_name text;
+    rows bigint;
+    referencing regclass[];
+BEGIN
+    -- 1. Preconditions: say what was found instead of failing on a raw SQL error.
+    IF to_regclass('prosumer') IS NULL THEN
+        IF to_regclass('"user"') IS NOT NULL THEN
+            RAISE EXCEPTION '%found table "user" and no table prosumer: this database was already renamed, '
+                            'by hand or by the guide''s script', '{prefix}'
+                USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" to see what that rename '
+                             'got wrong (duplicate or CASCADE foreign keys, forgotten columns, missing indexes); '
+                             'repair it or restore the pre-rename backup, then record this step with '
+                             '"manage.py migrate accounts 0003 --fake". See docs/adoption.md.';
+        END IF;
+        RAISE EXCEPTION '%there is no table prosumer to rename', '{prefix}'
+            USING HINT = 'Nothing was changed. Is DATABASE_URL pointing at the EnerLink database?';
+    END IF;
+    IF to_regclass('"user"') IS NOT NULL THEN
+        RAISE EXCEPTION '%both tables prosumer and "user" exist; refusing to guess which one holds the users',
+                '{prefix}'
+            USING HINT = 'Nothing was changed. Drop or rename the stray one, then re-run "manage.py migrate".';
+    END IF;
+    parent := 'prosumer'::regclass;
+    -- A journal left by a rename that was undone by other means describes nothing any more.
+    DELETE FROM user_rename_journal;
+
+    -- 2. The referencing foreign keys, found by what they reference, not by name.
+    CREATE TEMP TABLE enerlink_fk ON COMMIT DROP AS
+    SELECT c.oid, c.conname, c.conrelid::regclass AS tbl, c.conrelid::regclass::text AS tbl_text,
+           (SELECT relname FROM pg_class WHERE oid = c.conrelid) AS tbl_name,
+           a.attname AS col, c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred, c.convalidated,
+           pg_get_constraintdef(c.oid) AS definition
+      FROM pg_constraint c
+      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+     WHERE c.contype = 'f' AND c.confrelid = parent AND cardinality(c.conkey) = 1
+       AND c.confkey[1] = (SELECT attnum FROM pg_attribute WHERE attrelid = parent AND attname = 'prosumer_id')
+       AND c.conrelid <> parent;
+
+    IF EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = parent AND cardinality(conkey) > 1)
+    THEN
+        RAISE EXCEPTION '%a multi-column foreign key references prosumer; this rename handles single-column ones',
+                '{prefix}' USING HINT = 'Nothing was changed.';
+    END IF;
+    FOR fk IN SELECT * FROM enerlink_fk LOOP
+        new_column := replace(fk.col, 'prosumer', 'user');
+        IF new_column <> fk.col AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = fk.tbl
+                                             AND attname = new_column AND NOT attisdropped) THEN
+            RAISE EXCEPTION '%table % has both columns % and %: it looks partly renamed by hand',
+                    '{prefix}', fk.tbl, fk.col, new_column
+                USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" and see docs/adoption.md.';
+        END IF;
+    END LOOP;
+
+    -- 3. Snapshot for the verification report, before any exclusive lock.
+    SELECT array_agg(DISTINCT tbl ORDER BY tbl) INTO referencing FROM enerlink_fk;
+    EXECUTE 'SELECT count(*) FROM prosumer' INTO rows;
+    INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
+    VALUES (0, 'row_count', 'table', 'prosumer', 'prosumer', 'user', jsonb_build_object('rows', rows));
+    FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
+        EXECUTE format('SELECT count(*) FROM %s', obj.tbl) INTO rows;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
+        VALUES (0, 'row_count', 'table', obj.tbl_text, obj.tbl_text, obj.tbl_text, jsonb_build_object('rows', rows));
+    END LOOP;
+    INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
+    SELECT 0, 'foreign_key', 'constraint', tbl_text, conname,
+           left(tbl_name || '_' || replace(col, 'prosumer', 'user') || '_fkey', 63),
+           jsonb_build_object('column', col, 'new_column', replace(col, 'prosumer', 'user'),
+                              'on_delete', confdeltype, 'on_update', confupdtype, 'deferrable', condeferrable,
+                              'deferred', condeferred, 'validated', convalidated, 'definition', definition)
+      FROM enerlink_fk;
+
+    -- 4. Locks: referencing tables in name order, prosumer last; each waits at most lock_timeout.
+    FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
+        PERFORM pg_temp.enerlink_lock(obj.tbl);
+    END LOOP;
+    PERFORM pg_temp.enerlink_lock(parent);
+
+    -- 5. Referencing columns, their keys and their single-column indexes.
+    FOR fk IN SELECT * FROM enerlink_fk ORDER BY tbl_text, col LOOP
+        new_column := replace(fk.col, 'prosumer', 'user');
+        IF new_column <> fk.col THEN
+            EXECUTE format('ALTER TABLE %s RENAME COLUMN %I TO %I', fk.tbl, fk.col, new_column);
+            step := step + 1;
+            INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+            VALUES (step, 'rename', 'column', fk.tbl_text, fk.col, new_column);
+        END IF;
+        new_name := left(fk.tbl_name || '_' || new_column || '_fkey', 63);
+        IF new_name <> fk.conname THEN
+            IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = fk.tbl AND conname = new_name) THEN
+                RAISE EXCEPTION '%table % already has a constraint named %: it looks partly renamed by hand',
+                        '{prefix}', fk.tbl, new_name
+                    USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" and see docs/adoption.md.';
+            END IF;
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', fk.tbl, fk.conname, new_name);
+            step := step + 1;
+            INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+            VALUES (step, 'rename', 'constraint', fk.tbl_text, fk.conname, new_name);
+        END IF;
+        -- Plain single-column indexes on the column take the canonical name; others lose "prosumer".
+        FOR idx IN
+            SELECT i.indexrelid::regclass::text AS qualified, c.relname AS name,
+                   (i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL) AS plain
+              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE i.indrelid = fk.tbl AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                                                         AND k.conrelid = i.indrelid)
+               AND i.indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = fk.tbl AND attname = new_column)
+             ORDER BY c.relname
+        LOOP
+            new_name := NULL;
+            IF idx.plain THEN
+                new_name := coalesce(canonical ->> (fk.tbl_name || '.' || new_column),
+                                     left('idx_' || replace(fk.tbl_name, '_', '') || '_' || new_column, 63));
+                IF to_regclass(quote_ident(new_name)) IS NOT NULL THEN
+                    new_name := NULL;  -- taken (a second index on the column): fall back below
+                END IF;
+            END IF;
+            IF new_name IS NULL AND idx.name ~* 'prosumer' THEN
+                new_name := regexp_replace(idx.name, 'prosumer', 'user', 'gi');
+            END IF;
+            IF new_name IS NOT NULL AND new_name <> idx.name THEN
+                EXECUTE format('ALTER INDEX %s RENAME TO %I', idx.qualified, new_name);
+                step := step + 1;
+                INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+                VALUES (step, 'rename', 'index', fk.tbl_text, idx.name, new_name);
+            END IF;
+        END LOOP;
+    END LOOP;
+
+    -- 6. Everything else whose name says prosumer, on the tables this rename touches:
+    --    other constraints and indexes (the PK becomes user_pkey), triggers.
+    FOR obj IN
+        SELECT c.conrelid::regclass AS tbl, c.conrelid::regclass::text AS tbl_text, c.conname AS name,
+               CASE WHEN c.contype = 'p' AND c.conrelid = parent THEN 'user_pkey'
+                    ELSE regexp_replace(c.conname, 'prosumer', 'user', 'gi') END AS new_name
+          FROM pg_constraint c
+         WHERE c.conrelid = ANY (referencing || parent)
+           AND ((c.contype = 'p' AND c.conrelid = parent)
+                OR (c.conname ~* 'prosumer' AND c.oid NOT IN (SELECT oid FROM enerlink_fk)))
+         ORDER BY 2, 3
+    LOOP
+        IF obj.new_name <> obj.name THEN
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', obj.tbl, obj.name, obj.new_name);
+            step := step + 1;
+            INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+            VALUES (step, 'rename', 'constraint', obj.tbl_text, obj.name, obj.new_name);
+        END IF;
+    END LOOP;
+    FOR obj IN
+        SELECT i.indexrelid::regclass::text AS qualified, i.indrelid::regclass::text AS tbl_text, c.relname AS name
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = ANY (referencing || parent) AND c.relname ~* 'prosumer'
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+         ORDER BY 2, 3
+    LOOP
+        new_name := regexp_replace(obj.name, 'prosumer', 'user', 'gi');
+        EXECUTE format('ALTER INDEX %s RENAME TO %I', obj.qualified, new_name);
+        step := step + 1;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+        VALUES (step, 'rename', 'index', obj.tbl_text, obj.name, new_name);
+    END LOOP;
+    FOR obj IN
+        SELECT t.tgrelid::regclass AS tbl, t.tgrelid::regclass::text AS tbl_text, t.tgname AS name
+          FROM pg_trigger t
+         WHERE NOT t.tgisinternal AND t.tgrelid = ANY (referencing || parent) AND t.tgname ~* 'prosumer'
+         ORDER BY 2, 3
+    LOOP
+        new_name := regexp_replace(obj.name, 'prosumer', 'user', 'gi');
+        EXECUTE format('ALTER TRIGGER %I ON %s RENAME TO %I', obj.name, obj.tbl, new_name);
+        step := step + 1;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+        VALUES (step, 'rename', 'trigger', obj.tbl_text, obj.name, new_name);
+    END LOOP;
+    FOR obj IN
+        SELECT c.oid::regclass::text AS qualified, c.relname AS name
+          FROM pg_class c
+         WHERE c.relkind = 'S' AND c.relname ~* 'prosumer'
+           AND c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = parent)
+         ORDER BY 2
+    LOOP
+        new_name := regexp_replace(obj.name, 'prosumer', 'user', 'gi');
+        EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', obj.qualified, new_name);
+        step := step + 1;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+        VALUES (step, 'rename', 'sequence', NULL, obj.name, new_name);
+    END LOOP;
+
+    -- 7. The primary-key column, then the table itself.
+    EXECUTE 'ALTER TABLE prosumer RENAME COLUMN prosumer_id TO user_id';
+    step := step + 1;
+    INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+    VALUES (step, 'rename', 'column', 'prosumer', 'prosumer_id', 'user_id');
+    EXECUTE 'ALTER TABLE prosumer RENAME TO "user"';
+    step := step + 1;
+    INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+    VALUES (step, 'rename', 'table', 'prosumer', 'prosumer', 'user');
+
+    -- 8. Comments, journaled with the ones they replace.
+    step := step + 1;
+    INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, old_value, new_value)
+    VALUES (step, 'comment', 'table', '"user"', 'user', 'user', obj_description(parent, 'pg_class'),
+            {table_comment});
+    EXECUTE format('COMMENT ON TABLE "user" IS %L', {table_comment});
+    FOR obj IN
+        SELECT a.attrelid::regclass AS tbl, a.attrelid::regclass::text AS tbl_text, a.attname AS col,
+               col_description(a.attrelid, a.attnum) AS old_comment,
+               comments ->> (c.relname || '.' || a.attname) AS new_comment
+          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         WHERE a.attrelid = ANY (referencing || parent) AND a.attnum > 0 AND NOT a.attisdropped
+         ORDER BY 2, 3
+    LOOP
+        CONTINUE WHEN obj.new_comment IS NULL;
+        step := step + 1;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, old_value,
+                                         new_value)
+        VALUES (step, 'comment', 'column', obj.tbl_text, obj.col, obj.col, obj.old_comment, obj.new_comment);
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', obj.tbl, obj.col, obj.new_comment);
+    END LOOP;
+    RAISE NOTICE '%renamed prosumer to "user": % catalog changes', '{prefix}', step;
+END
+$rename$;
+"""
+
+
+REVERSE_BODY = r"""
+DO $restore$
+DECLARE
+    entry record;
+    target text;
+BEGIN
+    IF to_regclass('"user"') IS NULL OR to_regclass('prosumer') IS NOT NULL THEN
+        RAISE EXCEPTION '%cannot restore prosumer: expected table "user" and no table prosumer', '{prefix}'
+            USING HINT = 'Nothing was changed.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM user_rename_journal WHERE kind = 'rename' AND object_type = 'table') THEN
+        RAISE EXCEPTION '%the rename journal is empty: nothing records the names to restore', '{prefix}'
+            USING HINT = 'Nothing was changed. This database was not renamed by this migration '
+                         '(it was faked or renamed by hand), so it cannot be restored exactly.';
+    END IF;
+
+    -- Same lock order as the forward step: referencing tables by name, the user table last.
+    FOR entry IN
+        SELECT DISTINCT table_name FROM user_rename_journal
+         WHERE kind = 'row_count' AND table_name <> 'prosumer' ORDER BY table_name
+    LOOP
+        PERFORM pg_temp.enerlink_lock(entry.table_name::regclass);
+    END LOOP;
+    PERFORM pg_temp.enerlink_lock('"user"'::regclass);
+
+    FOR entry IN SELECT * FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC LOOP
+        IF entry.kind = 'comment' AND entry.object_type = 'table' THEN
+            EXECUTE format('COMMENT ON TABLE %s IS %L', entry.table_name, entry.old_value);
+        ELSIF entry.kind = 'comment' THEN
+            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', entry.table_name, entry.old_name, entry.old_value);
+        ELSIF entry.object_type = 'table' THEN
+            EXECUTE format('ALTER TABLE %I RENAME TO %I', entry.new_name, entry.old_name);
+        ELSIF entry.object_type = 'column' THEN
+            EXECUTE format('ALTER TABLE %s RENAME COLUMN %I TO %I', entry.table_name, entry.new_name,
+                           entry.old_name);
+        ELSIF entry.object_type = 'constraint' THEN
+            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', entry.table_name, entry.new_name,
+                           entry.old_name);
+        ELSIF entry.object_type = 'index' THEN
+            target := (SELECT c.oid::regclass::text FROM pg_class c
+                        WHERE c.relname = entry.new_name AND c.relkind IN ('i', 'I')
+                          AND c.relnamespace = (SELECT relnamespace FROM pg_class
+                                                 WHERE oid = entry.table_name::regclass));
+            EXECUTE format('ALTER INDEX %s RENAME TO %I', target, entry.old_name);
+        ELSIF entry.object_type = 'trigger' THEN
+            EXECUTE format('ALTER TRIGGER %I ON %s RENAME TO %I', entry.new_name, entry.table_name, entry.old_name);
+        ELSIF entry.object_type = 'sequence' THEN
+            EXECUTE format('ALTER SEQUENCE %I RENAME TO %I', entry.new_name, entry.old_name);
+        END IF;
+    END LOOP;
+    DELETE FROM user_rename_journal;
+    RAISE NOTICE '%restored table prosumer and its original names', '{prefix}';
+END
+$restore$;
+"""

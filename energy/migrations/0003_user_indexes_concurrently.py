@@ -1,0 +1,37 @@
+"""Build the canonical indexes the database lacks, without blocking reads or writes.
+
+Most legacy copies have no index on their FK columns. Each one is built with
+``CREATE INDEX CONCURRENTLY IF NOT EXISTS`` outside any transaction (so this
+migration is not atomic), after an INVALID leftover of an interrupted build is
+dropped. An index the rename already gave its canonical name is left alone.
+"""
+
+from django.db import migrations, models
+
+from accounts.operations import AddIndexConcurrentlyUnlessRenamed
+
+INDEXES = [
+    ("wallet", models.Index(fields=["user"], name="idx_wallet_user_id")),
+    (
+        "wallet",
+        models.Index(fields=["user", "is_active"], name="idx_wallet_user_active", condition=models.Q(is_active=True)),
+    ),
+    ("smartmeter", models.Index(fields=["user"], name="idx_smartmeter_user_id")),
+    ("smartmeter", models.Index(fields=["user", "status"], name="idx_smartmeter_user_status")),
+    ("tradeorder", models.Index(fields=["user"], name="idx_tradeorders_user_id")),
+    ("transactionlog", models.Index(fields=["user"], name="idx_transactionlog_user_id")),
+    ("markettrade", models.Index(fields=["buyer_user"], name="idx_markettrade_buyer_user")),
+    ("markettrade", models.Index(fields=["seller_user"], name="idx_markettrade_seller_user")),
+    ("idrsconversion", models.Index(fields=["user"], name="idx_idrsconversion_user_id")),
+    ("tokenblacklist", models.Index(fields=["user"], name="idx_tokenblacklist_user_id")),
+]
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("energy", "0002_rename_prosumer_fields"),
+    ]
+
+    operations = [AddIndexConcurrentlyUnlessRenamed(model_name=model, index=index) for model, index in INDEXES]
