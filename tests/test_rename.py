@@ -1,0 +1,325 @@
+"""The prosumer -> user rename, run as a team runs it: ``manage.py migrate`` as the table owner."""
+
+import threading
+import time
+
+import psycopg
+import pytest
+
+from accounts.rename import CANONICAL_INDEX_NAMES, COLUMN_COMMENTS, TABLE_COMMENT
+from tests import pg
+
+REFERENCING_COLUMNS = {
+    ("wallet", "user_id"), ("smart_meter", "user_id"), ("trade_orders_cache", "user_id"),
+    ("transaction_log", "user_id"), ("market_trade", "buyer_user_id"), ("market_trade", "seller_user_id"),
+    ("idrs_conversion", "user_id"), ("token_blacklist", "user_id"),
+}
+GUIDE_COMPOSITES = {"idx_wallet_user_active", "idx_smartmeter_user_status"}
+
+
+def migrate_to_legacy(database):
+    """The legacy schema, plus Django's own tables, so that later dumps differ only by the rename."""
+    for app, target in [("accounts", "0001"), ("energy", "0001"), ("contenttypes", None), ("auth", None),
+                        ("admin", None), ("sessions", None)]:
+        database.manage("migrate", app, *([target] if target else []))
+
+
+def user_foreign_keys(conn):
+    return conn.execute(
+        """
+        SELECT c.conrelid::regclass::text, a.attname, c.conname, fa.attname, c.confdeltype, c.confupdtype,
+               c.condeferrable, c.convalidated
+          FROM pg_constraint c
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+         WHERE c.contype = 'f' AND c.confrelid = '"user"'::regclass
+         ORDER BY 1, 2
+        """
+    ).fetchall()
+
+
+def names_with_prosumer(conn):
+    return conn.execute(
+        """
+        SELECT 'column', attrelid::regclass::text || '.' || attname FROM pg_attribute
+         WHERE attname ~* 'prosumer' AND NOT attisdropped
+           AND attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace
+                              AND relkind IN ('r', 'p'))
+        UNION ALL SELECT 'relation', relname FROM pg_class
+         WHERE relname ~* 'prosumer' AND relnamespace = 'public'::regnamespace AND relkind <> 'v'
+        UNION ALL SELECT 'constraint', conname FROM pg_constraint
+         WHERE conname ~* 'prosumer' AND connamespace = 'public'::regnamespace
+        UNION ALL SELECT 'trigger', tgname FROM pg_trigger WHERE tgname ~* 'prosumer'
+        """
+    ).fetchall()
+
+
+def assert_renamed(conn):
+    assert conn.execute("SELECT to_regclass('prosumer'), to_regclass('\"user\"')::text").fetchone() == (None, '"user"')
+    fks = user_foreign_keys(conn)
+    # Exactly one FK per referencing column, canonical name, pointing at "user"(user_id).
+    assert {(table, column) for table, column, *_ in fks} == REFERENCING_COLUMNS
+    assert len(fks) == len(REFERENCING_COLUMNS)
+    for table, column, name, target, on_delete, _on_update, deferrable, validated in fks:
+        assert name == f"{table}_{column}_fkey"
+        assert target == "user_id"
+        assert on_delete == ("c" if table == "token_blacklist" else "a"), (table, on_delete)
+        assert not deferrable and validated
+    assert conn.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = '\"user\"'::regclass AND contype = 'p'"
+    ).fetchone() == ("user_pkey",)
+    indexes = dict(conn.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indisvalid"
+    ).fetchall())
+    for (table, column), name in CANONICAL_INDEX_NAMES.items():
+        assert indexes[name].endswith(f"ON public.{table} USING btree ({column})"), name
+    assert "WHERE is_active" in indexes["idx_wallet_user_active"]
+    assert indexes["idx_smartmeter_user_status"].endswith("(user_id, status)")
+    triggers = conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1").fetchall()
+    assert triggers == [("set_timestamp_smart_meters",), ("set_timestamp_users",)]
+    assert conn.execute("SELECT obj_description('\"user\"'::regclass, 'pg_class')").fetchone() == (TABLE_COMMENT,)
+    for (table, column), comment in COLUMN_COMMENTS.items():
+        actual = conn.execute(
+            "SELECT col_description(%s::regclass, (SELECT attnum FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attname = %s))",
+            [f'"{table}"', f'"{table}"', column],
+        ).fetchone()
+        assert actual == (comment,), (table, column)
+    assert names_with_prosumer(conn) == []
+
+
+def test_fresh_database_forward_to_head(scratch_db):
+    database = scratch_db()
+    migrate_to_legacy(database)
+    database.manage("migrate")
+    with database.connect() as conn:
+        assert_renamed(conn)
+        assert conn.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone() == (False,), "the migration must run as a non-superuser"
+        applied = conn.execute(
+            "SELECT app || '.' || name FROM django_migrations WHERE app IN ('accounts', 'energy')"
+        ).fetchall()
+        assert {"accounts.0003_rename_prosumer_to_user", "energy.0003_user_indexes_concurrently"} <= {
+            row[0] for row in applied
+        }
+    assert "No changes detected" in database.manage("makemigrations", "--check", "--dry-run").stdout
+
+
+def catalog_identity(conn):
+    """What a metadata-only rename must not change: storage files and constraint identities."""
+    tables = [table for table in pg.LEGACY_TABLES if table != "prosumer"]
+    parent = conn.execute("SELECT coalesce(to_regclass('prosumer'), to_regclass('\"user\"'))::oid").fetchone()[0]
+    files = dict(conn.execute(
+        "SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+        "AND relkind = 'r' AND (relname = ANY(%s) OR oid = %s)",
+        [tables, parent],
+    ).fetchall())
+    files["prosumer"] = files.pop("user", files.get("prosumer"))
+    keys = dict(conn.execute(
+        "SELECT oid, (confdeltype, confupdtype, condeferrable, condeferred, convalidated)::text "
+        "FROM pg_constraint WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid = %s)",
+        [tables, parent],
+    ).fetchall())
+    assert len(keys) == 15
+    return files, keys
+
+
+def test_legacy_fixture_round_trip_restores_everything(legacy_db):
+    migrate_to_legacy(legacy_db)
+    legacy_db.manage("migrate", "accounts", "0002")
+    before_schema = pg.schema_dump(legacy_db)
+    before_rows = pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES)
+    with legacy_db.connect() as conn:
+        before_identity = catalog_identity(conn)
+
+    legacy_db.manage("migrate")
+    with legacy_db.connect() as conn:
+        assert_renamed(conn)
+        # Metadata only: no table rewritten, no key dropped and re-added, every rule kept.
+        assert catalog_identity(conn) == before_identity
+        # The guide forgot trade_orders_cache; its hand-named index got the canonical name, not a twin.
+        assert conn.execute(
+            "SELECT count(*) FROM pg_index WHERE indrelid = 'trade_orders_cache'::regclass AND NOT indisprimary"
+        ).fetchone() == (1,)
+        # Hand-made objects follow the renamed table (views are stored by OID).
+        assert conn.execute("SELECT count(*) FROM prosumer_wallet_summary").fetchone() == (2,)
+        # The journal recorded the snapshot the verification report compares with.
+        snapshot = dict(conn.execute(
+            "SELECT table_name, (details->>'rows')::int FROM user_rename_journal WHERE kind = 'row_count'"
+        ).fetchall())
+        assert snapshot["prosumer"] == 2 and snapshot["transaction_log"] == 2
+
+    legacy_db.manage("migrate", "accounts", "0002")
+    assert pg.schema_dump(legacy_db) == before_schema
+    assert pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES) == before_rows
+    with legacy_db.connect() as conn:
+        assert catalog_identity(conn) == before_identity
+        assert conn.execute("SELECT count(*) FROM user_rename_journal").fetchone() == (0,)
+
+    # And forward again: the round trip is repeatable.
+    legacy_db.manage("migrate")
+    with legacy_db.connect() as conn:
+        assert_renamed(conn)
+
+
+def test_reverse_to_0001_drops_only_what_the_migrations_added(legacy_db):
+    migrate_to_legacy(legacy_db)
+    before_schema = pg.schema_dump(legacy_db)
+    legacy_db.manage("migrate")
+    legacy_db.manage("migrate", "accounts", "0001")
+    assert pg.schema_dump(legacy_db) == before_schema
+
+
+def test_sqlmigrate_shows_the_sql_that_runs(scratch_db):
+    database = scratch_db()
+    migrate_to_legacy(database)
+    out = database.manage("sqlmigrate", "accounts", "0003").stdout
+    assert "SET LOCAL lock_timeout = '2s';" in out
+    assert "FROM pg_constraint c" in out and "ALTER TABLE %s RENAME COLUMN %I TO %I" in out
+    assert "DROP CONSTRAINT" not in out and "session_replication_role" not in out
+    assert "CREATE INDEX" not in out
+    backwards = database.manage("sqlmigrate", "accounts", "0003", "--backwards").stdout
+    assert "FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC" in backwards
+    env_timeout = database.manage(
+        "sqlmigrate", "accounts", "0003", env={"ENERLINK_RENAME_LOCK_TIMEOUT": "750ms"}
+    ).stdout
+    assert "SET LOCAL lock_timeout = '750ms';" in env_timeout
+
+
+def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(legacy_db):
+    migrate_to_legacy(legacy_db)
+    legacy_db.manage("migrate", "accounts", "0002")
+    before = pg.schema_dump(legacy_db)
+    started = time.monotonic()
+    legacy_db.manage("showmigrations", "accounts")
+    startup = time.monotonic() - started
+
+    blocker = legacy_db.connect()
+    blocker.autocommit = False
+    blocker.execute("SET application_name = 'long-report'")
+    blocker.execute("SELECT count(*) FROM wallet")  # ACCESS SHARE, held until the transaction ends
+    blocker_pid = blocker.info.backend_pid
+    try:
+        started = time.monotonic()
+        result = legacy_db.manage("migrate", check=False, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "1s"})
+        elapsed = time.monotonic() - started
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert result.returncode == 1
+    assert "could not lock table wallet within lock_timeout 1s" in result.stderr
+    assert f"pid {blocker_pid} (AccessShareLock" in result.stderr and "'long-report'" in result.stderr
+    assert "Nothing was changed" in result.stderr and "Traceback" not in result.stderr
+    # Within lock_timeout plus a second (beyond the command's own start-up time).
+    assert elapsed < startup + 1.0 + 1.0, (elapsed, startup)
+    assert pg.schema_dump(legacy_db) == before
+    legacy_db.manage("migrate")
+    with legacy_db.connect() as conn:
+        assert_renamed(conn)
+
+
+def test_writes_wait_only_while_the_rename_holds_its_locks(legacy_db):
+    """A writer running beside the rename keeps working: its inserts land before or after."""
+    migrate_to_legacy(legacy_db)
+    legacy_db.manage("migrate", "accounts", "0002")
+    stop = threading.Event()
+    outcomes = []
+
+    def writer():
+        with legacy_db.connect() as conn:
+            while not stop.is_set():
+                for column in ("prosumer_id", "user_id"):
+                    try:
+                        conn.execute(
+                            f"INSERT INTO transaction_log ({column}, transaction_type, amount_primary, "
+                            "currency_primary) VALUES ('p-alice', 'PROBE', 1, 'ETK')"
+                        )
+                        outcomes.append(column)
+                        break
+                    except psycopg.errors.UndefinedColumn:
+                        continue
+                time.sleep(0.005)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        legacy_db.manage("migrate")
+    finally:
+        stop.set()
+        thread.join()
+    assert "prosumer_id" in outcomes or "user_id" in outcomes
+    with legacy_db.connect() as conn:
+        assert_renamed(conn)
+        assert conn.execute("SELECT count(*) FROM transaction_log WHERE transaction_type = 'PROBE'").fetchone() == (
+            len(outcomes),
+        )
+
+
+@pytest.mark.parametrize("fail_at_step", [1, 12, 30])
+def test_an_exception_between_two_statements_leaves_nothing_changed(legacy_db, fail_at_step):
+    migrate_to_legacy(legacy_db)
+    legacy_db.manage("migrate", "accounts", "0002")
+    # The rename journals each statement right after running it; a trigger on the journal
+    # interrupts the transaction between statement N and N+1.
+    with legacy_db.connect() as conn:
+        conn.execute(
+            f"""
+            CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.step = {fail_at_step} THEN
+                    RAISE EXCEPTION 'injected failure after rename step %', NEW.step;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER inject_failure BEFORE INSERT ON user_rename_journal
+                FOR EACH ROW EXECUTE FUNCTION inject_failure();
+            """
+        )
+    before_schema = pg.schema_dump(legacy_db)
+    before_rows = pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES)
+    result = legacy_db.manage("migrate", check=False)
+    assert result.returncode == 1
+    assert f"injected failure after rename step {fail_at_step}" in result.stderr
+    assert pg.schema_dump(legacy_db) == before_schema
+    assert pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES) == before_rows
+    with legacy_db.connect() as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM django_migrations WHERE app = 'accounts' AND name LIKE '0003%%'"
+        ).fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM user_rename_journal").fetchone() == (0,)
+        conn.execute("DROP TRIGGER inject_failure ON user_rename_journal")
+    legacy_db.manage("migrate")
+
+
+def test_a_database_renamed_by_the_guide_gets_a_clear_message(legacy_db):
+    migrate_to_legacy(legacy_db)
+    legacy_db.manage("migrate", "accounts", "0002")
+    with legacy_db.connect(superuser=True) as conn:
+        conn.execute((pg.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql").read_text())
+    before = pg.schema_dump(legacy_db)
+    result = legacy_db.manage("migrate", check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert 'found table "user" and no table prosumer: this database was already renamed' in result.stderr
+    assert "manage.py verify_user_migration" in result.stderr
+    assert pg.schema_dump(legacy_db) == before
+
+
+def test_a_partly_renamed_database_is_refused(legacy_db):
+    migrate_to_legacy(legacy_db)
+    with legacy_db.connect() as conn:
+        conn.execute("ALTER TABLE wallet ADD COLUMN user_id varchar")
+    result = legacy_db.manage("migrate", check=False)
+    assert result.returncode == 1
+    assert "table wallet has both columns prosumer_id and user_id" in result.stderr
+
+
+def test_initial_migration_refuses_an_already_renamed_database(scratch_db):
+    database = scratch_db()
+    with database.connect() as conn:
+        conn.execute('CREATE TABLE "user" (user_id varchar PRIMARY KEY)')
+    result = database.manage("migrate", "accounts", "0001", check=False)
+    assert result.returncode == 1
+    assert 'this database was already renamed: table "user" exists' in result.stderr
