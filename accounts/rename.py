@@ -76,20 +76,22 @@ def _set_lock_timeout(lock_timeout):
 
 # Shared by forward and reverse: lock one table or fail naming who holds it.
 LOCK_FUNCTION = """
-CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass) RETURNS void LANGUAGE plpgsql AS $lock$
+CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass, lock_mode text) RETURNS void
+LANGUAGE plpgsql AS $lock$
 DECLARE
     holders text;
 BEGIN
-    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', target);
-EXCEPTION WHEN lock_not_available THEN
+    EXECUTE format('LOCK TABLE %s IN %s MODE', target, lock_mode);
+EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
     SELECT string_agg(DISTINCT format('pid %s (%s, user %s, application %L, %s since %s)',
                       a.pid, l.mode, a.usename, a.application_name, a.state,
                       to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
       INTO holders
       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.relation = target AND l.granted AND l.pid <> pg_backend_pid();
-    RAISE EXCEPTION '%could not lock table % within lock_timeout %: held by %',
-            '{prefix}', target, current_setting('lock_timeout'), coalesce(holders, 'a transaction that ended meanwhile')
+    RAISE EXCEPTION '%could not lock table % (% mode) within lock_timeout %: held by %',
+            '{prefix}', target, lock_mode, current_setting('lock_timeout'),
+            coalesce(holders, 'a transaction that ended meanwhile')
         USING ERRCODE = 'lock_not_available',
               HINT = 'Nothing was changed. Re-run "manage.py migrate" once that transaction ends '
                      '(or end it: SELECT pg_cancel_backend(<pid>)). ENERLINK_RENAME_LOCK_TIMEOUT sets the wait.';
@@ -188,10 +190,12 @@ BEGIN
 
     -- 3. Snapshot for the verification report, before any exclusive lock.
     SELECT array_agg(DISTINCT tbl ORDER BY tbl) INTO referencing FROM enerlink_fk;
+    PERFORM pg_temp.enerlink_lock(parent, 'ACCESS SHARE');
     EXECUTE 'SELECT count(*) FROM prosumer' INTO rows;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
     VALUES (0, 'row_count', 'table', 'prosumer', 'prosumer', 'user', jsonb_build_object('rows', rows));
     FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
+        PERFORM pg_temp.enerlink_lock(obj.tbl, 'ACCESS SHARE');
         EXECUTE format('SELECT count(*) FROM %s', obj.tbl) INTO rows;
         INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
         VALUES (0, 'row_count', 'table', obj.tbl_text, obj.tbl_text, obj.tbl_text, jsonb_build_object('rows', rows));
@@ -206,9 +210,9 @@ BEGIN
 
     -- 4. Locks: referencing tables in name order, prosumer last; each waits at most lock_timeout.
     FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
-        PERFORM pg_temp.enerlink_lock(obj.tbl);
+        PERFORM pg_temp.enerlink_lock(obj.tbl, 'ACCESS EXCLUSIVE');
     END LOOP;
-    PERFORM pg_temp.enerlink_lock(parent);
+    PERFORM pg_temp.enerlink_lock(parent, 'ACCESS EXCLUSIVE');
 
     -- 5. Referencing columns, their keys and their single-column indexes.
     FOR fk IN SELECT * FROM enerlink_fk ORDER BY tbl_text, col LOOP
@@ -324,6 +328,20 @@ BEGIN
     step := step + 1;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
     VALUES (step, 'rename', 'column', 'prosumer', 'prosumer_id', 'user_id');
+    -- Index columns keep the name their table column had when the index was built
+    -- (psql's \d shows it); give them the new one too.
+    FOR obj IN
+        SELECT i.indexrelid::regclass::text AS qualified, a.attname AS name
+          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indexrelid
+         WHERE i.indrelid = ANY (referencing || parent) AND a.attname ~* 'prosumer'
+         ORDER BY 1, a.attnum
+    LOOP
+        new_name := regexp_replace(obj.name, 'prosumer', 'user', 'gi');
+        EXECUTE format('ALTER TABLE %s RENAME COLUMN %I TO %I', obj.qualified, obj.name, new_name);
+        step := step + 1;
+        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
+        VALUES (step, 'rename', 'index_column', obj.qualified, obj.name, new_name);
+    END LOOP;
     EXECUTE 'ALTER TABLE prosumer RENAME TO "user"';
     step := step + 1;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name)
@@ -377,9 +395,9 @@ BEGIN
         SELECT DISTINCT table_name FROM user_rename_journal
          WHERE kind = 'row_count' AND table_name <> 'prosumer' ORDER BY table_name
     LOOP
-        PERFORM pg_temp.enerlink_lock(entry.table_name::regclass);
+        PERFORM pg_temp.enerlink_lock(entry.table_name::regclass, 'ACCESS EXCLUSIVE');
     END LOOP;
-    PERFORM pg_temp.enerlink_lock('"user"'::regclass);
+    PERFORM pg_temp.enerlink_lock('"user"'::regclass, 'ACCESS EXCLUSIVE');
 
     FOR entry IN SELECT * FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC LOOP
         IF entry.kind = 'comment' AND entry.object_type = 'table' THEN
@@ -388,7 +406,7 @@ BEGIN
             EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', entry.table_name, entry.old_name, entry.old_value);
         ELSIF entry.object_type = 'table' THEN
             EXECUTE format('ALTER TABLE %I RENAME TO %I', entry.new_name, entry.old_name);
-        ELSIF entry.object_type = 'column' THEN
+        ELSIF entry.object_type IN ('column', 'index_column') THEN
             EXECUTE format('ALTER TABLE %s RENAME COLUMN %I TO %I', entry.table_name, entry.new_name,
                            entry.old_name);
         ELSIF entry.object_type = 'constraint' THEN

