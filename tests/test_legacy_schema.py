@@ -220,7 +220,10 @@ def test_data_builder_counts_and_foreign_keys(scratch_db, users):
     database = scratch_db()
     database.manage("migrate", "accounts", "0001")
     database.manage("migrate", "energy", "0001")
+    schema_before = pg.schema_dump(database)
     database.manage("build_legacy_data", "--users", str(users), "--batch-size", "50")
+    # The keys dropped for the load are back, with the same names and definitions, validated.
+    assert pg.schema_dump(database) == schema_before
     per_user = {
         "prosumer": 1, "wallet": 2, "smart_meter": 1, "energy_settlement": 2, "trade_orders_cache": 1,
         "transaction_log": 5, "market_trade": 1, "idrs_conversion": 2, "token_blacklist": 1,
@@ -242,5 +245,14 @@ def test_data_builder_counts_and_foreign_keys(scratch_db, users):
             "INSERT INTO transaction_log (prosumer_id, transaction_type, amount_primary, currency_primary) "
             "VALUES ('usr_1', 'TEST', 1, 'ETK')"
         )
+        assert_legacy_schema(conn)
     again = database.manage("build_legacy_data", "--users", "1", check=False)
     assert again.returncode == 1 and "already holds rows" in again.stderr
+
+
+def test_data_builder_refuses_a_renamed_database(scratch_db):
+    database = scratch_db()
+    database.manage("migrate")
+    result = database.manage("build_legacy_data", "--users", "1", check=False)
+    assert result.returncode == 1
+    assert 'it was already renamed to "user"' in result.stderr
