@@ -110,7 +110,8 @@ BATCH_STATEMENTS = [
                '0x' || lpad(to_hex(i * 2), 40, '0'), '0x' || lpad(to_hex(s * 2), 40, '0'),
                (i %% 20) + 1, 1500, ((i %% 20) + 1) * 1500
           FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i,
-               LATERAL (SELECT %(first)s::bigint + (i - %(first)s::bigint + 1) %% %(size)s::bigint AS s) seller
+               LATERAL (SELECT %(first)s::bigint + (i - %(first)s::bigint + 1) %% %(size)s::bigint
+                          AS s) seller
         """,
     ),
     (
@@ -127,8 +128,8 @@ BATCH_STATEMENTS = [
     (
         "token_blacklist",
         """
-        INSERT INTO token_blacklist (blacklist_id, blacklist_type, prosumer_id, token_hash, reason, expires_at,
-                                     is_active)
+        INSERT INTO token_blacklist (blacklist_id, blacklist_type, prosumer_id, token_hash, reason,
+                                     expires_at, is_active)
         SELECT i, 'TOKEN', 'usr_' || i, md5('token' || i), 'LOGOUT',
                timestamptz '2030-01-01 00:00:00+00', i %% 3 <> 0
           FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
@@ -164,7 +165,7 @@ def check_target(cursor):
     cursor.execute("SELECT to_regclass('prosumer') IS NOT NULL, to_regclass('\"user\"') IS NOT NULL")
     has_prosumer, has_user = cursor.fetchone()
     if not has_prosumer:
-        where = "it was already renamed to \"user\"" if has_user else "there is no table prosumer"
+        where = 'it was already renamed to "user"' if has_user else "there is no table prosumer"
         raise LegacySchemaMissing(
             f"The data builder writes the legacy schema, but {where}. Build into a database at migration "
             "0001 (manage.py migrate accounts 0001 && manage.py migrate energy 0001 on an empty database) "

@@ -19,7 +19,12 @@ USER_MODEL = "accounts.User"
 class Wallet(models.Model):
     wallet_address = models.CharField(primary_key=True)
     user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who owns this wallet", db_index=False, db_constraint=True,
+        USER_MODEL,
+        models.PROTECT,
+        db_column="user_id",
+        db_comment="Reference to user who owns this wallet",
+        db_index=False,
+        db_constraint=True,
         related_name="wallets",
     )
     wallet_name = models.CharField(null=True, blank=True)
@@ -33,7 +38,11 @@ class Wallet(models.Model):
         db_table = "wallet"
         indexes = [
             models.Index(fields=["user"], name="idx_wallet_user_id"),
-            models.Index(fields=["user", "is_active"], name="idx_wallet_user_active", condition=models.Q(is_active=True)),
+            models.Index(
+                fields=["user", "is_active"],
+                name="idx_wallet_user_active",
+                condition=models.Q(is_active=True),
+            ),
         ]
 
     def __str__(self):
@@ -43,7 +52,12 @@ class Wallet(models.Model):
 class SmartMeter(models.Model):
     meter_id = models.CharField(primary_key=True)
     user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who owns this meter", db_index=False, related_name="smart_meters",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="user_id",
+        db_comment="Reference to user who owns this meter",
+        db_index=False,
+        related_name="smart_meters",
     )
     meter_blockchain_address = models.CharField(null=True, blank=True)
     location = models.CharField(null=True, blank=True)
@@ -68,7 +82,11 @@ class SmartMeter(models.Model):
 class EnergySettlement(models.Model):
     settlement_id = models.AutoField(primary_key=True)
     meter = models.ForeignKey(
-        SmartMeter, models.PROTECT, db_column="meter_id", db_index=False, related_name="settlements",
+        SmartMeter,
+        models.PROTECT,
+        db_column="meter_id",
+        db_index=False,
+        related_name="settlements",
     )
     period_start_time = LegacyTimestampField()
     period_end_time = LegacyTimestampField()
@@ -81,14 +99,26 @@ class EnergySettlement(models.Model):
     class Meta:
         db_table = "energy_settlement"
 
+    def __str__(self):
+        return f"settlement {self.settlement_id}"
+
 
 class TradeOrder(models.Model):
     order_id = models.CharField(primary_key=True)
     user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who placed this order", db_index=False, related_name="trade_orders",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="user_id",
+        db_comment="Reference to user who placed this order",
+        db_index=False,
+        related_name="trade_orders",
     )
     wallet = models.ForeignKey(
-        Wallet, models.PROTECT, db_column="wallet_address", db_index=False, related_name="trade_orders",
+        Wallet,
+        models.PROTECT,
+        db_column="wallet_address",
+        db_index=False,
+        related_name="trade_orders",
     )
     order_type = models.CharField()
     pair = models.CharField(db_default="ETK/IDRS", default="ETK/IDRS")
@@ -102,19 +132,37 @@ class TradeOrder(models.Model):
         db_table = "trade_orders_cache"
         indexes = [models.Index(fields=["user"], name="idx_tradeorders_user_id")]
 
+    def __str__(self):
+        return self.order_id
+
 
 class TransactionLog(models.Model):
     log_id = models.AutoField(primary_key=True)
     user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user associated with this transaction", db_index=False, related_name="transaction_logs",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="user_id",
+        db_comment="Reference to user associated with this transaction",
+        db_index=False,
+        related_name="transaction_logs",
     )
     related_order = models.ForeignKey(
-        TradeOrder, models.PROTECT, db_column="related_order_id", db_index=False, null=True, blank=True,
+        TradeOrder,
+        models.PROTECT,
+        db_column="related_order_id",
+        db_index=False,
+        null=True,
+        blank=True,
         related_name="transaction_logs",
     )
     related_settlement = models.ForeignKey(
-        EnergySettlement, models.PROTECT, db_column="related_settlement_id", db_index=False, null=True,
-        blank=True, related_name="transaction_logs",
+        EnergySettlement,
+        models.PROTECT,
+        db_column="related_settlement_id",
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="transaction_logs",
     )
     transaction_type = models.CharField()
     description = models.CharField(null=True, blank=True)
@@ -127,22 +175,43 @@ class TransactionLog(models.Model):
         db_table = "transaction_log"
         indexes = [models.Index(fields=["user"], name="idx_transactionlog_user_id")]
 
+    def __str__(self):
+        return f"transaction {self.log_id}"
+
 
 class MarketTrade(models.Model):
     trade_id = models.AutoField(primary_key=True)
     buyer_order_id = models.CharField()
     seller_order_id = models.CharField()
     buyer_user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="buyer_user_id", db_comment="User ID of the buyer", db_index=False, related_name="buy_trades",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="buyer_user_id",
+        db_comment="User ID of the buyer",
+        db_index=False,
+        related_name="buy_trades",
     )
     seller_user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="seller_user_id", db_comment="User ID of the seller", db_index=False, related_name="sell_trades",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="seller_user_id",
+        db_comment="User ID of the seller",
+        db_index=False,
+        related_name="sell_trades",
     )
     buyer_wallet = models.ForeignKey(
-        Wallet, models.PROTECT, db_column="buyer_wallet_address", db_index=False, related_name="buy_trades",
+        Wallet,
+        models.PROTECT,
+        db_column="buyer_wallet_address",
+        db_index=False,
+        related_name="buy_trades",
     )
     seller_wallet = models.ForeignKey(
-        Wallet, models.PROTECT, db_column="seller_wallet_address", db_index=False, related_name="sell_trades",
+        Wallet,
+        models.PROTECT,
+        db_column="seller_wallet_address",
+        db_index=False,
+        related_name="sell_trades",
     )
     traded_etk_amount = UnboundedDecimalField()
     price_idrs_per_etk = UnboundedDecimalField()
@@ -157,6 +226,9 @@ class MarketTrade(models.Model):
             models.Index(fields=["seller_user"], name="idx_markettrade_seller_user"),
         ]
 
+    def __str__(self):
+        return f"trade {self.trade_id}"
+
 
 class IdrsConversion(models.Model):
     class ConversionType(models.TextChoices):
@@ -165,10 +237,19 @@ class IdrsConversion(models.Model):
 
     conversion_id = models.AutoField(primary_key=True)
     user = models.ForeignKey(
-        USER_MODEL, models.PROTECT, db_column="user_id", db_comment="Reference to user who performed this conversion", db_index=False, related_name="idrs_conversions",
+        USER_MODEL,
+        models.PROTECT,
+        db_column="user_id",
+        db_comment="Reference to user who performed this conversion",
+        db_index=False,
+        related_name="idrs_conversions",
     )
     wallet = models.ForeignKey(
-        Wallet, models.PROTECT, db_column="wallet_address", db_index=False, related_name="idrs_conversions",
+        Wallet,
+        models.PROTECT,
+        db_column="wallet_address",
+        db_index=False,
+        related_name="idrs_conversions",
     )
     conversion_type = models.CharField(choices=ConversionType.choices)
     idr_amount = UnboundedDecimalField(null=True, blank=True)
@@ -187,10 +268,13 @@ class IdrsConversion(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"conversion {self.conversion_id}"
+
 
 class TokenBlacklist(models.Model):
     class BlacklistType(models.TextChoices):
-        TOKEN = "TOKEN"
+        TOKEN = "TOKEN"  # noqa: S105 (a kind of blacklist entry, not a password)
         USER = "USER"
 
     class Reason(models.TextChoices):
@@ -202,16 +286,23 @@ class TokenBlacklist(models.Model):
 
     blacklist_id = models.AutoField(primary_key=True)
     blacklist_type = PostgresEnumField(
-        choices=BlacklistType.choices, enum_type="token_blacklist_blacklist_type_enum",
+        choices=BlacklistType.choices,
+        enum_type="token_blacklist_blacklist_type_enum",
     )
     user = models.ForeignKey(
-        USER_MODEL, models.CASCADE, db_column="user_id", db_comment="Reference to user whose token is blacklisted", db_index=False,
+        USER_MODEL,
+        models.CASCADE,
+        db_column="user_id",
+        db_comment="Reference to user whose token is blacklisted",
+        db_index=False,
         related_name="token_blacklist",
     )
     token_hash = models.CharField(max_length=255, null=True, blank=True)
     reason = PostgresEnumField(
-        choices=Reason.choices, enum_type="token_blacklist_reason_enum",
-        db_default="LOGOUT", default="LOGOUT",
+        choices=Reason.choices,
+        enum_type="token_blacklist_reason_enum",
+        db_default="LOGOUT",
+        default="LOGOUT",
     )
     expires_at = models.DateTimeField()
     is_active = models.BooleanField(db_default=True, default=True)
@@ -224,6 +315,9 @@ class TokenBlacklist(models.Model):
             models.Index(fields=["token_hash"], name="IDX_fc93690d4ba3c359bfaaa99a7a"),
         ]
 
+    def __str__(self):
+        return f"blacklist {self.blacklist_id}"
+
 
 class SystemConfig(models.Model):
     """Platform settings; untouched by the rename."""
@@ -234,3 +328,6 @@ class SystemConfig(models.Model):
 
     class Meta:
         db_table = "system_config"
+
+    def __str__(self):
+        return self.config_key

@@ -28,7 +28,8 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-enerlink-development-key-do-not-use-in-production"
+# Public on purpose: the key of development only; the project refuses to start on it when DEBUG is off.
+DEVELOPMENT_SECRET_KEY = "django-insecure-enerlink-development-key-do-not-use-in-production"  # noqa: S105
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)

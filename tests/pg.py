@@ -55,7 +55,9 @@ def ensure_owner_role():
     with admin_connect() as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [OWNER_ROLE]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEROLE").format(sql.Identifier(OWNER_ROLE)))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEROLE").format(sql.Identifier(OWNER_ROLE))
+            )
             conn.execute(sql.SQL("ALTER ROLE {} CREATEDB").format(sql.Identifier(OWNER_ROLE)))
     return OWNER_ROLE
 
@@ -68,7 +70,9 @@ class ScratchDatabase:
         self.owner = owner
         with admin_connect() as conn:
             conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(self.name), sql.Identifier(owner))
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(self.name), sql.Identifier(owner)
+                )
             )
 
     @property
@@ -91,7 +95,11 @@ class ScratchDatabase:
         full_env = {**os.environ, "DATABASE_URL": self.url, "PYTHONWARNINGS": "ignore", **(env or {})}
         result = subprocess.run(
             [sys.executable, str(PROJECT_ROOT / "manage.py"), *args],
-            cwd=PROJECT_ROOT, env=full_env, capture_output=True, text=True, timeout=timeout,
+            cwd=PROJECT_ROOT,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -106,8 +114,16 @@ class ScratchDatabase:
 
 
 LEGACY_TABLES = [
-    "prosumer", "wallet", "smart_meter", "energy_settlement", "trade_orders_cache", "transaction_log",
-    "market_trade", "idrs_conversion", "token_blacklist", "system_config",
+    "prosumer",
+    "wallet",
+    "smart_meter",
+    "energy_settlement",
+    "trade_orders_cache",
+    "transaction_log",
+    "market_trade",
+    "idrs_conversion",
+    "token_blacklist",
+    "system_config",
 ]
 
 
@@ -116,11 +132,20 @@ def schema_dump(database):
     from enerlink import embedded
 
     result = subprocess.run(
-        [embedded.bin_path("pg_dump"), "--schema-only", "--no-owner", "--no-privileges", database.superuser_url],
-        capture_output=True, text=True, check=True,
+        [
+            embedded.bin_path("pg_dump"),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            database.superuser_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return "\n".join(
-        line for line in result.stdout.splitlines()
+        line
+        for line in result.stdout.splitlines()
         if not line.startswith(("\\restrict", "\\unrestrict", "-- Dumped"))
     )
 
@@ -131,8 +156,9 @@ def table_fingerprints(database, tables):
     with database.connect(superuser=True) as conn:
         for table in tables:
             count, checksum = conn.execute(
-                sql.SQL("SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t")
-                .format(sql.Identifier(table))
+                sql.SQL(
+                    "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"
+                ).format(sql.Identifier(table))
             ).fetchone()
             fingerprints[table] = (count, checksum)
     return fingerprints

@@ -9,75 +9,123 @@ V = "character varying"
 TS = "timestamp without time zone"
 EXPECTED_COLUMNS = {
     "prosumer": [
-        ("prosumer_id", V, True, None), ("email", V, True, None), ("password_hash", V, True, None),
-        ("name", V, False, None), ("created_at", TS, True, "now()"), ("updated_at", TS, True, "now()"),
+        ("prosumer_id", V, True, None),
+        ("email", V, True, None),
+        ("password_hash", V, True, None),
+        ("name", V, False, None),
+        ("created_at", TS, True, "now()"),
+        ("updated_at", TS, True, "now()"),
         ("primary_wallet_address", V, False, None),
     ],
     "wallet": [
-        ("wallet_address", V, True, None), ("prosumer_id", V, True, None), ("wallet_name", V, False, None),
-        ("encrypted_private_key", V, False, None), ("created_at", TS, True, "now()"),
-        ("import_method", V, True, "'GENERATED'::character varying"), ("is_active", "boolean", True, "true"),
+        ("wallet_address", V, True, None),
+        ("prosumer_id", V, True, None),
+        ("wallet_name", V, False, None),
+        ("encrypted_private_key", V, False, None),
+        ("created_at", TS, True, "now()"),
+        ("import_method", V, True, "'GENERATED'::character varying"),
+        ("is_active", "boolean", True, "true"),
         ("last_used_at", TS, False, None),
     ],
     "smart_meter": [
-        ("meter_id", V, True, None), ("prosumer_id", V, True, None), ("meter_blockchain_address", V, False, None),
-        ("location", V, False, None), ("status", V, False, None), ("created_at", TS, True, "now()"),
-        ("last_seen", TS, False, None), ("updated_at", TS, True, "now()"),
-        ("settlement_interval_minutes", "integer", False, None), ("firmware_version", V, False, None),
+        ("meter_id", V, True, None),
+        ("prosumer_id", V, True, None),
+        ("meter_blockchain_address", V, False, None),
+        ("location", V, False, None),
+        ("status", V, False, None),
+        ("created_at", TS, True, "now()"),
+        ("last_seen", TS, False, None),
+        ("updated_at", TS, True, "now()"),
+        ("settlement_interval_minutes", "integer", False, None),
+        ("firmware_version", V, False, None),
     ],
     "energy_settlement": [
         ("settlement_id", "integer", True, "nextval('energy_settlement_settlement_id_seq'::regclass)"),
-        ("meter_id", V, True, None), ("period_start_time", TS, True, None), ("period_end_time", TS, True, None),
-        ("net_kwh_from_grid", "numeric", True, None), ("etk_amount_credited", "numeric", False, None),
-        ("blockchain_tx_hash", V, False, None), ("status", V, True, "'PENDING'::character varying"),
+        ("meter_id", V, True, None),
+        ("period_start_time", TS, True, None),
+        ("period_end_time", TS, True, None),
+        ("net_kwh_from_grid", "numeric", True, None),
+        ("etk_amount_credited", "numeric", False, None),
+        ("blockchain_tx_hash", V, False, None),
+        ("status", V, True, "'PENDING'::character varying"),
         ("created_at_backend", TS, True, "now()"),
     ],
     "trade_orders_cache": [
-        ("order_id", V, True, None), ("prosumer_id", V, True, None), ("wallet_address", V, True, None),
-        ("order_type", V, True, None), ("pair", V, True, "'ETK/IDRS'::character varying"),
-        ("amount_etk", "numeric", True, None), ("price_idrs_per_etk", "numeric", True, None),
-        ("status_on_chain", V, True, "'OPEN'::character varying"), ("created_at_on_chain", TS, True, "now()"),
+        ("order_id", V, True, None),
+        ("prosumer_id", V, True, None),
+        ("wallet_address", V, True, None),
+        ("order_type", V, True, None),
+        ("pair", V, True, "'ETK/IDRS'::character varying"),
+        ("amount_etk", "numeric", True, None),
+        ("price_idrs_per_etk", "numeric", True, None),
+        ("status_on_chain", V, True, "'OPEN'::character varying"),
+        ("created_at_on_chain", TS, True, "now()"),
         ("updated_at_cache", TS, True, "now()"),
     ],
     "transaction_log": [
         ("log_id", "integer", True, "nextval('transaction_log_log_id_seq'::regclass)"),
-        ("prosumer_id", V, True, None), ("related_order_id", V, False, None),
-        ("related_settlement_id", "integer", False, None), ("transaction_type", V, True, None),
-        ("description", V, False, None), ("amount_primary", "numeric", True, None),
-        ("currency_primary", V, True, None), ("blockchain_tx_hash", V, False, None),
+        ("prosumer_id", V, True, None),
+        ("related_order_id", V, False, None),
+        ("related_settlement_id", "integer", False, None),
+        ("transaction_type", V, True, None),
+        ("description", V, False, None),
+        ("amount_primary", "numeric", True, None),
+        ("currency_primary", V, True, None),
+        ("blockchain_tx_hash", V, False, None),
         ("transaction_timestamp", TS, True, "now()"),
     ],
     "market_trade": [
         ("trade_id", "integer", True, "nextval('market_trade_trade_id_seq'::regclass)"),
-        ("buyer_order_id", V, True, None), ("seller_order_id", V, True, None),
-        ("buyer_prosumer_id", V, True, None), ("seller_prosumer_id", V, True, None),
-        ("buyer_wallet_address", V, True, None), ("seller_wallet_address", V, True, None),
-        ("traded_etk_amount", "numeric", True, None), ("price_idrs_per_etk", "numeric", True, None),
-        ("total_idrs_value", "numeric", True, None), ("trade_timestamp", TS, True, "now()"),
+        ("buyer_order_id", V, True, None),
+        ("seller_order_id", V, True, None),
+        ("buyer_prosumer_id", V, True, None),
+        ("seller_prosumer_id", V, True, None),
+        ("buyer_wallet_address", V, True, None),
+        ("seller_wallet_address", V, True, None),
+        ("traded_etk_amount", "numeric", True, None),
+        ("price_idrs_per_etk", "numeric", True, None),
+        ("total_idrs_value", "numeric", True, None),
+        ("trade_timestamp", TS, True, "now()"),
         ("created_at", TS, True, "now()"),
     ],
     "idrs_conversion": [
         ("conversion_id", "integer", True, "nextval('idrs_conversion_conversion_id_seq'::regclass)"),
-        ("prosumer_id", V, True, None), ("wallet_address", V, True, None), ("conversion_type", V, True, None),
-        ("idr_amount", "numeric", False, None), ("idrs_amount", "numeric", True, None),
-        ("exchange_rate", "numeric", False, None), ("status", V, True, "'PENDING'::character varying"),
+        ("prosumer_id", V, True, None),
+        ("wallet_address", V, True, None),
+        ("conversion_type", V, True, None),
+        ("idr_amount", "numeric", False, None),
+        ("idrs_amount", "numeric", True, None),
+        ("exchange_rate", "numeric", False, None),
+        ("status", V, True, "'PENDING'::character varying"),
         ("created_at", TS, True, "now()"),
     ],
     "token_blacklist": [
         ("blacklist_id", "integer", True, "nextval('token_blacklist_blacklist_id_seq'::regclass)"),
         ("blacklist_type", "token_blacklist_blacklist_type_enum", True, None),
-        ("prosumer_id", "character varying(255)", True, None), ("token_hash", "character varying(255)", False, None),
+        ("prosumer_id", "character varying(255)", True, None),
+        ("token_hash", "character varying(255)", False, None),
         ("reason", "token_blacklist_reason_enum", True, "'LOGOUT'::token_blacklist_reason_enum"),
-        ("expires_at", "timestamp with time zone", True, None), ("is_active", "boolean", True, "true"),
+        ("expires_at", "timestamp with time zone", True, None),
+        ("is_active", "boolean", True, "true"),
         ("created_at", TS, True, "now()"),
     ],
-    "system_config": [("config_key", V, True, None), ("config_value", V, True, None), ("updated_by", V, False, None)],
+    "system_config": [
+        ("config_key", V, True, None),
+        ("config_value", V, True, None),
+        ("updated_by", V, False, None),
+    ],
 }
 
 EXPECTED_PRIMARY_KEYS = {
-    "prosumer": "prosumer_id", "wallet": "wallet_address", "smart_meter": "meter_id",
-    "energy_settlement": "settlement_id", "trade_orders_cache": "order_id", "transaction_log": "log_id",
-    "market_trade": "trade_id", "idrs_conversion": "conversion_id", "token_blacklist": "blacklist_id",
+    "prosumer": "prosumer_id",
+    "wallet": "wallet_address",
+    "smart_meter": "meter_id",
+    "energy_settlement": "settlement_id",
+    "trade_orders_cache": "order_id",
+    "transaction_log": "log_id",
+    "market_trade": "trade_id",
+    "idrs_conversion": "conversion_id",
+    "token_blacklist": "blacklist_id",
     "system_config": "config_key",
 }
 
@@ -158,7 +206,10 @@ def assert_legacy_schema(conn):
     triggers = conn.execute(
         "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 2"
     ).fetchall()
-    assert triggers == [("prosumer", "set_timestamp_prosumers"), ("smart_meter", "set_timestamp_smart_meters")]
+    assert triggers == [
+        ("prosumer", "set_timestamp_prosumers"),
+        ("smart_meter", "set_timestamp_smart_meters"),
+    ]
 
 
 def test_initial_migrations_create_the_legacy_schema(scratch_db):
@@ -173,7 +224,10 @@ def test_initial_migrations_create_the_legacy_schema(scratch_db):
             "AND indrelid IN (SELECT oid FROM pg_class WHERE relname = ANY(%s))",
             [list(EXPECTED_COLUMNS)],
         ).fetchall()
-        assert sorted(indexes) == [('"IDX_1a320f4470d1b5517ee5553b66"',), ('"IDX_fc93690d4ba3c359bfaaa99a7a"',)]
+        assert sorted(indexes) == [
+            ('"IDX_1a320f4470d1b5517ee5553b66"',),
+            ('"IDX_fc93690d4ba3c359bfaaa99a7a"',),
+        ]
         # The trigger works: updated_at moves on UPDATE.
         conn.execute(
             "INSERT INTO prosumer (prosumer_id, email, password_hash, updated_at) "
@@ -211,8 +265,10 @@ def test_adoption_refuses_a_table_that_is_not_the_legacy_one(scratch_db):
     assert result.returncode != 0
     assert "table prosumer exists but lacks column(s) {created_at,name,password_hash" in result.stderr
     with database.connect() as conn:
-        assert conn.execute("SELECT to_regclass('django_migrations') IS NULL OR NOT EXISTS "
-                            "(SELECT 1 FROM django_migrations WHERE app = 'accounts')").fetchone() == (True,)
+        assert conn.execute(
+            "SELECT to_regclass('django_migrations') IS NULL OR NOT EXISTS "
+            "(SELECT 1 FROM django_migrations WHERE app = 'accounts')"
+        ).fetchone() == (True,)
 
 
 @pytest.mark.parametrize("users", [7, 120])
@@ -225,15 +281,25 @@ def test_data_builder_counts_and_foreign_keys(scratch_db, users):
     # The keys dropped for the load are back, with the same names and definitions, validated.
     assert pg.schema_dump(database) == schema_before
     per_user = {
-        "prosumer": 1, "wallet": 2, "smart_meter": 1, "energy_settlement": 2, "trade_orders_cache": 1,
-        "transaction_log": 5, "market_trade": 1, "idrs_conversion": 2, "token_blacklist": 1,
+        "prosumer": 1,
+        "wallet": 2,
+        "smart_meter": 1,
+        "energy_settlement": 2,
+        "trade_orders_cache": 1,
+        "transaction_log": 5,
+        "market_trade": 1,
+        "idrs_conversion": 2,
+        "token_blacklist": 1,
     }
     with database.connect() as conn:
         for table, n in per_user.items():
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (n * users,), table
         # Every FK was checked on insert; re-validate the links the rename cares about.
-        for table, column in [("wallet", "prosumer_id"), ("market_trade", "seller_prosumer_id"),
-                              ("transaction_log", "related_settlement_id")]:
+        for table, column in [
+            ("wallet", "prosumer_id"),
+            ("market_trade", "seller_prosumer_id"),
+            ("transaction_log", "related_settlement_id"),
+        ]:
             target, target_column, _ = EXPECTED_FOREIGN_KEYS[(table, column)]
             orphans = conn.execute(
                 f"SELECT count(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "

@@ -21,13 +21,23 @@ def make_user(**kwargs):
 def test_ledger_rows_protect_their_user_and_blacklist_rows_cascade():
     user = make_user(user_id="u-1", email="one@example.org")
     wallet = baker.make(Wallet, user=user, wallet_address="0x1")
-    baker.make(TransactionLog, user=user, related_order=None, related_settlement=None,
-               amount_primary=Decimal("1.5"), currency_primary="ETK")
+    baker.make(
+        TransactionLog,
+        user=user,
+        related_order=None,
+        related_settlement=None,
+        amount_primary=Decimal("1.5"),
+        currency_primary="ETK",
+    )
     with pytest.raises(ProtectedError):
         user.delete()
     TransactionLog.objects.all().delete()
-    token = baker.make(TokenBlacklist, user=user, blacklist_type="TOKEN",
-                       expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))
+    token = baker.make(
+        TokenBlacklist,
+        user=user,
+        blacklist_type="TOKEN",
+        expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+    )
     wallet.delete()
     user.delete()
     assert not TokenBlacklist.objects.filter(pk=token.pk).exists()
@@ -51,9 +61,15 @@ def test_legacy_column_types_round_trip():
     seller_wallet = baker.make(Wallet, user=seller, wallet_address="0xs")
     amount = Decimal("12.345678901234567890123")
     trade = MarketTrade.objects.create(
-        buyer_order_id="o1", seller_order_id="o2", buyer_user=user, seller_user=seller,
-        buyer_wallet=buyer_wallet, seller_wallet=seller_wallet,
-        traded_etk_amount=amount, price_idrs_per_etk=Decimal(1500), total_idrs_value=amount * 1500,
+        buyer_order_id="o1",
+        seller_order_id="o2",
+        buyer_user=user,
+        seller_user=seller,
+        buyer_wallet=buyer_wallet,
+        seller_wallet=seller_wallet,
+        traded_etk_amount=amount,
+        price_idrs_per_etk=Decimal(1500),
+        total_idrs_value=amount * 1500,
     )
     trade.refresh_from_db()
     assert trade.traded_etk_amount == amount  # numeric without precision keeps every digit
@@ -67,7 +83,8 @@ def test_enum_and_check_constraints_hold():
     user = make_user(user_id="u-5", email="five@example.org")
     wallet = baker.make(Wallet, user=user, wallet_address="0x5")
     token = TokenBlacklist.objects.create(
-        user=user, blacklist_type=TokenBlacklist.BlacklistType.USER,
+        user=user,
+        blacklist_type=TokenBlacklist.BlacklistType.USER,
         expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
     )
     token.refresh_from_db()

@@ -10,17 +10,28 @@ from accounts.rename import CANONICAL_INDEX_NAMES, COLUMN_COMMENTS, TABLE_COMMEN
 from tests import pg
 
 REFERENCING_COLUMNS = {
-    ("wallet", "user_id"), ("smart_meter", "user_id"), ("trade_orders_cache", "user_id"),
-    ("transaction_log", "user_id"), ("market_trade", "buyer_user_id"), ("market_trade", "seller_user_id"),
-    ("idrs_conversion", "user_id"), ("token_blacklist", "user_id"),
+    ("wallet", "user_id"),
+    ("smart_meter", "user_id"),
+    ("trade_orders_cache", "user_id"),
+    ("transaction_log", "user_id"),
+    ("market_trade", "buyer_user_id"),
+    ("market_trade", "seller_user_id"),
+    ("idrs_conversion", "user_id"),
+    ("token_blacklist", "user_id"),
 }
 GUIDE_COMPOSITES = {"idx_wallet_user_active", "idx_smartmeter_user_status"}
 
 
 def migrate_to_legacy(database):
     """The legacy schema, plus Django's own tables, so that later dumps differ only by the rename."""
-    for app, target in [("accounts", "0001"), ("energy", "0001"), ("contenttypes", None), ("auth", None),
-                        ("admin", None), ("sessions", None)]:
+    for app, target in [
+        ("accounts", "0001"),
+        ("energy", "0001"),
+        ("contenttypes", None),
+        ("auth", None),
+        ("admin", None),
+        ("sessions", None),
+    ]:
         database.manage("migrate", app, *([target] if target else []))
 
 
@@ -55,7 +66,10 @@ def names_with_prosumer(conn):
 
 
 def assert_renamed(conn):
-    assert conn.execute("SELECT to_regclass('prosumer'), to_regclass('\"user\"')::text").fetchone() == (None, '"user"')
+    assert conn.execute("SELECT to_regclass('prosumer'), to_regclass('\"user\"')::text").fetchone() == (
+        None,
+        '"user"',
+    )
     fks = user_foreign_keys(conn)
     # Exactly one FK per referencing column, canonical name, pointing at "user"(user_id).
     assert {(table, column) for table, column, *_ in fks} == REFERENCING_COLUMNS
@@ -68,17 +82,21 @@ def assert_renamed(conn):
     assert conn.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = '\"user\"'::regclass AND contype = 'p'"
     ).fetchone() == ("user_pkey",)
-    indexes = dict(conn.execute(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "WHERE i.indisvalid"
-    ).fetchall())
+    indexes = dict(
+        conn.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid"
+        ).fetchall()
+    )
     for (table, column), name in CANONICAL_INDEX_NAMES.items():
         assert indexes[name].endswith(f"ON public.{table} USING btree ({column})"), name
     assert "WHERE is_active" in indexes["idx_wallet_user_active"]
     assert indexes["idx_smartmeter_user_status"].endswith("(user_id, status)")
     triggers = conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1").fetchall()
     assert triggers == [("set_timestamp_smart_meters",), ("set_timestamp_users",)]
-    assert conn.execute("SELECT obj_description('\"user\"'::regclass, 'pg_class')").fetchone() == (TABLE_COMMENT,)
+    assert conn.execute("SELECT obj_description('\"user\"'::regclass, 'pg_class')").fetchone() == (
+        TABLE_COMMENT,
+    )
     for (table, column), comment in COLUMN_COMMENTS.items():
         actual = conn.execute(
             "SELECT col_description(%s::regclass, (SELECT attnum FROM pg_attribute "
@@ -95,9 +113,9 @@ def test_fresh_database_forward_to_head(scratch_db):
     database.manage("migrate")
     with database.connect() as conn:
         assert_renamed(conn)
-        assert conn.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-        ).fetchone() == (False,), "the migration must run as a non-superuser"
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (
+            False,
+        ), "the migration must run as a non-superuser"
         applied = conn.execute(
             "SELECT app || '.' || name FROM django_migrations WHERE app IN ('accounts', 'energy')"
         ).fetchall()
@@ -110,23 +128,33 @@ def test_fresh_database_forward_to_head(scratch_db):
 def catalog_identity(conn):
     """What a metadata-only rename must not change: storage files and constraint identities."""
     tables = [table for table in pg.LEGACY_TABLES if table != "prosumer"]
-    parent = conn.execute("SELECT coalesce(to_regclass('prosumer'), to_regclass('\"user\"'))::oid").fetchone()[0]
-    files = dict(conn.execute(
-        "SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace "
-        "AND relkind = 'r' AND (relname = ANY(%s) OR oid = %s)",
-        [tables, parent],
-    ).fetchall())
+    parent = conn.execute(
+        "SELECT coalesce(to_regclass('prosumer'), to_regclass('\"user\"'))::oid"
+    ).fetchone()[0]
+    files = dict(
+        conn.execute(
+            "SELECT relname, relfilenode FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+            "AND relkind = 'r' AND (relname = ANY(%s) OR oid = %s)",
+            [tables, parent],
+        ).fetchall()
+    )
     files["prosumer"] = files.pop("user", files.get("prosumer"))
-    index_columns = sorted(conn.execute(
-        "SELECT c.relname, a.attnum, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "JOIN pg_attribute a ON a.attrelid = i.indexrelid WHERE i.indrelid = ANY(%s::regclass[]) OR i.indrelid = %s",
-        [tables, parent],
-    ).fetchall())
-    keys = dict(conn.execute(
-        "SELECT oid, (confdeltype, confupdtype, condeferrable, condeferred, convalidated)::text "
-        "FROM pg_constraint WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid = %s)",
-        [tables, parent],
-    ).fetchall())
+    index_columns = sorted(
+        conn.execute(
+            "SELECT c.relname, a.attnum, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_attribute a ON a.attrelid = i.indexrelid "
+            "WHERE i.indrelid = ANY(%s::regclass[]) OR i.indrelid = %s",
+            [tables, parent],
+        ).fetchall()
+    )
+    keys = dict(
+        conn.execute(
+            "SELECT oid, (confdeltype, confupdtype, condeferrable, condeferred, convalidated)::text "
+            "FROM pg_constraint "
+            "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid = %s)",
+            [tables, parent],
+        ).fetchall()
+    )
     assert len(keys) == 15
     return files, keys, index_columns
 
@@ -146,14 +174,17 @@ def test_legacy_fixture_round_trip_restores_everything(legacy_db):
         assert catalog_identity(conn)[:2] == before_identity[:2]
         # The guide forgot trade_orders_cache; its hand-named index got the canonical name, not a twin.
         assert conn.execute(
-            "SELECT count(*) FROM pg_index WHERE indrelid = 'trade_orders_cache'::regclass AND NOT indisprimary"
+            "SELECT count(*) FROM pg_index "
+            "WHERE indrelid = 'trade_orders_cache'::regclass AND NOT indisprimary"
         ).fetchone() == (1,)
         # Hand-made objects follow the renamed table (views are stored by OID).
         assert conn.execute("SELECT count(*) FROM prosumer_wallet_summary").fetchone() == (2,)
         # The journal recorded the snapshot the verification report compares with.
-        snapshot = dict(conn.execute(
-            "SELECT table_name, (details->>'rows')::int FROM user_rename_journal WHERE kind = 'row_count'"
-        ).fetchall())
+        snapshot = dict(
+            conn.execute(
+                "SELECT table_name, (details->>'rows')::int FROM user_rename_journal WHERE kind = 'row_count'"
+            ).fetchall()
+        )
         assert snapshot["prosumer"] == 2 and snapshot["transaction_log"] == 2
 
     legacy_db.manage("migrate", "accounts", "0002")
@@ -257,9 +288,9 @@ def test_writes_wait_only_while_the_rename_holds_its_locks(legacy_db):
     assert "prosumer_id" in outcomes or "user_id" in outcomes
     with legacy_db.connect() as conn:
         assert_renamed(conn)
-        assert conn.execute("SELECT count(*) FROM transaction_log WHERE transaction_type = 'PROBE'").fetchone() == (
-            len(outcomes),
-        )
+        assert conn.execute(
+            "SELECT count(*) FROM transaction_log WHERE transaction_type = 'PROBE'"
+        ).fetchone() == (len(outcomes),)
 
 
 @pytest.mark.parametrize("fail_at_step", [1, 12, 30])

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from enerlink.db import connect
 from energy import legacy_data
+from enerlink.db import connect
 
 
 class Command(BaseCommand):
@@ -20,7 +20,10 @@ class Command(BaseCommand):
         if users < 1 or batch_size < 1:
             raise CommandError("--users and --batch-size must be positive whole numbers.")
         progress = Progress(
-            TextColumn("building legacy data"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("building legacy data"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             disable=options["verbosity"] == 0,
         )
         try:
