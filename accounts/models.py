@@ -60,3 +60,44 @@ class RenameJournalEntry(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.object_type} {self.old_name} -> {self.new_name}"
+
+
+class VerificationRun(models.Model):
+    """One run of ``verify_user_migration``, kept so staff can see every deploy's result."""
+
+    class Outcome(models.TextChoices):
+        PASSED = "passed"
+        FAILED = "failed"
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(choices=Outcome.choices)
+    fast = models.BooleanField(
+        default=False, help_text="The O(rows) checks (orphans, row counts) were skipped."
+    )
+    errors = models.PositiveIntegerField(default=0, help_text="Checks of severity error that failed.")
+    warnings = models.PositiveIntegerField(default=0, help_text="Checks of severity warning that failed.")
+    checks = models.JSONField(
+        default=list, help_text="Per check: name, title, severity, status, summary, details."
+    )
+    database_name = models.CharField()
+    server_version = models.CharField()
+    host = models.CharField()
+    started_by = models.CharField(
+        help_text="Who or what started the run: the command and its OS user, or a staff user."
+    )
+
+    class Meta:
+        db_table = "user_verification_run"
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+        permissions = [("run_verification", "Can start a verification run from the admin")]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+    @property
+    def duration(self):
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at

@@ -1,0 +1,149 @@
+"""``manage.py verify_user_migration``: the post-deploy report, printed and stored.
+
+Exit status: 0 when every check passes (warnings allowed), 1 when a check
+fails or the database was not migrated yet, 2 when the report could not run
+(no connection, wrong database), with a one-line reason and no traceback.
+"""
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand
+from django.db import DEFAULT_DB_ALIAS, connections
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from accounts import verification
+
+EXIT_FAILED = 1
+EXIT_CANNOT_RUN = 2
+STATUS_STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skipped": "dim"}
+DETAIL_LINES = 12
+ALWAYS_DETAILED = {"relationship_sample"}
+REPORT_WIDTH = 120
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify that the prosumer -> user rename left the database right: FKs, rules, orphans, indexes, "
+        "names, counts, comments, migrations. Exit 0 all passed, 1 a check failed, 2 could not run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--database", default=DEFAULT_DB_ALIAS, help="Database alias to verify (default: default)."
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the report as one JSON object."
+        )
+        parser.add_argument(
+            "--fast", action="store_true", help="Skip the checks that read every row (orphans, row counts)."
+        )
+        parser.add_argument(
+            "--no-store", action="store_true", help="Do not save the run as a VerificationRun."
+        )
+
+    def handle(self, *args, database, as_json, fast, no_store, **options):
+        if database not in connections:
+            return self.stop(
+                EXIT_CANNOT_RUN, f"unknown database alias {database!r} (see DATABASES in settings)", as_json
+            )
+        console = Console(
+            file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
+        )
+        try:
+            if as_json or not sys.stderr.isatty():
+                report = verification.run_verification(database, fast=fast)
+            else:
+                report = self.run_with_progress(database, fast)
+        except verification.NotMigrated as error:
+            return self.stop(EXIT_FAILED, str(error), as_json)
+        except verification.CannotVerify as error:
+            return self.stop(EXIT_CANNOT_RUN, str(error), as_json)
+
+        run = (
+            None if no_store else verification.store_report(report, verification.describe_starter(), database)
+        )
+        if as_json:
+            self.stdout.write(_json_dumps({**report.as_dict(), "run_id": run.pk if run else None}))
+        else:
+            self.print_report(console, report, run)
+        if not report.passed:
+            sys.exit(EXIT_FAILED)
+
+    def run_with_progress(self, database, fast):
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("connecting", total=None)
+
+            def show(name, text):
+                progress.update(task, description=f"[bold]{name}[/]: {text}")
+
+            return verification.run_verification(database, fast=fast, progress=show)
+
+    def print_report(self, console, report, run):
+        table = Table(
+            title=f"prosumer -> user verification: {report.database} on PostgreSQL {report.server_version} "
+            f"({report.host})",
+            title_justify="left",
+            show_lines=True,
+        )
+        table.add_column("check", no_wrap=True)
+        table.add_column("severity")
+        table.add_column("result", no_wrap=True)
+        table.add_column("what was found")
+        for check in report.checks:
+            style = STATUS_STYLES[check.status]
+            table.add_row(
+                f"{check.name}\n[dim]{check.title}[/]",
+                check.severity,
+                f"[{style}]{check.status.upper()}[/]",
+                _describe(check),
+            )
+        console.print(table)
+        outcome_style = "bold green" if report.passed else "bold red"
+        stored = f" Stored as verification run #{run.pk}." if run else ""
+        console.print(
+            f"[{outcome_style}]{report.outcome.upper()}[/]: {report.count('fail')} failed, "
+            f"{report.count('warn')} warning(s), {report.count('skipped')} skipped, "
+            f"in {(report.finished_at - report.started_at).total_seconds():.2f} s.{stored}"
+        )
+
+    def stop(self, code, reason, as_json):
+        if as_json:
+            self.stdout.write(
+                _json_dumps(
+                    {
+                        "outcome": "not_migrated" if code == EXIT_FAILED else "error",
+                        "reason": reason,
+                        "checks": [],
+                    }
+                )
+            )
+        else:
+            self.stderr.write(reason)
+        sys.exit(code)
+
+
+def _describe(check):
+    """Summary, plus the first details of a check that did not pass (problems come first) or of the sample."""
+    lines = [check.summary]
+    shown = check.details if check.status in ("fail", "warn") or check.name in ALWAYS_DETAILED else []
+    for detail in shown[:DETAIL_LINES]:
+        if isinstance(detail, dict):
+            detail = ", ".join(f"{key} {value}" for key, value in detail.items())
+        lines.append(f"  - {detail}")
+    if len(shown) > DETAIL_LINES:
+        lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
+    return escape("\n".join(lines))
+
+
+def _json_dumps(value):
+    return json.dumps(value, default=str, indent=2)
