@@ -131,6 +131,11 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# manage.py shell_plus (django-extensions) imports every model; two are called
+# User. In the shell, User is the platform's accounts.User (table "user"), and
+# the staff accounts of django.contrib.auth are AuthUser.
+SHELL_PLUS_MODEL_ALIASES = {"auth": {"User": "AuthUser"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
