@@ -1,5 +1,6 @@
 # The two entry points of the README: `make demo` and `make test`.
 # Both create the virtualenv and install requirements.txt when needed.
+# `make quality` runs the quality gates of CI (docs/quality.md).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 USERS ?= 10000
 
-.PHONY: demo test install lint migration-lint deploy-check erd erd-check bench clean-db
+# Coverage of the project's apps, manage.py subprocesses included ([tool.coverage] in pyproject.toml).
+COVERAGE := --cov=accounts --cov=energy --cov-report=term-missing:skip-covered
+# The ER diagram: the models of both apps, grouped by app, foreign keys coloured by their ON DELETE rule.
+# graph_models writes the date of the run into the file; dropping that line keeps the file deterministic.
+ERD_MODELS := $(BIN)/python manage.py graph_models accounts energy --dot --group-models --color-code-deletions
+ERD_STRIP := sed -e '/^  \/\/ Created: /d'
+
+.PHONY: demo test install quality lint migration-lint makemigrations-check deploy-check erd erd-check bench clean-db
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +32,43 @@ demo: $(STAMP)
 
 ## The test suite, on the embedded PostgreSQL 18, or on DATABASE_URL's server when set.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(COVERAGE)
+
+## Every quality gate of CI; each one is also a target of its own.
+quality: lint migration-lint makemigrations-check deploy-check erd-check
+
+## ruff: lint rules and formatting (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## squawk on the SQL (manage.py sqlmigrate) of every migration of accounts and energy.
+migration-lint: $(STAMP)
+	$(BIN)/python manage.py lint_migrations
+
+## The models and the migrations agree: no migration is missing.
+makemigrations-check: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Django's deployment checks, with production settings; warnings fail too.
+deploy-check: $(STAMP)
+	DEBUG=0 ALLOWED_HOSTS=enerlink.example.com \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## docs/erd.dot and docs/erd.png, the ER diagram of accounts and energy.
+erd: $(STAMP)
+	$(ERD_MODELS) > docs/erd.dot.tmp
+	$(ERD_STRIP) docs/erd.dot.tmp > docs/erd.dot
+	rm docs/erd.dot.tmp
+	dot -Tpng docs/erd.dot -o docs/erd.png
+
+## Fail when docs/erd.dot no longer matches the models.
+erd-check: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(ERD_MODELS) > "$$tmp/raw.dot" && $(ERD_STRIP) "$$tmp/raw.dot" > "$$tmp/erd.dot" && \
+	if diff -u docs/erd.dot "$$tmp/erd.dot" > "$$tmp/diff"; then echo "docs/erd.dot is up to date"; \
+	else head -n 40 "$$tmp/diff"; echo "docs/erd.dot is stale: run make erd"; exit 1; fi
 
 ## Stop using the embedded database and throw its data away.
 clean-db:
