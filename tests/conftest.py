@@ -19,8 +19,8 @@ def scratch_db(owner_role):
     """A factory of throw-away databases owned by the non-superuser role."""
     created = []
 
-    def make():
-        database = pg.ScratchDatabase()
+    def make(template=None):
+        database = pg.ScratchDatabase(template=template)
         created.append(database)
         return database
 

@@ -65,15 +65,17 @@ def ensure_owner_role():
 class ScratchDatabase:
     """One throw-away database, owned by ``owner`` (the non-superuser role by default)."""
 
-    def __init__(self, owner=OWNER_ROLE):
+    def __init__(self, owner=OWNER_ROLE, template=None):
+        """A new empty database, or a file-level copy of ``template`` (a ScratchDatabase nobody uses)."""
         self.name = f"enerlink_t_{uuid.uuid4().hex[:12]}"
         self.owner = owner
+        statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(self.name), sql.Identifier(owner)
+        )
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template.name))
         with admin_connect() as conn:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(self.name), sql.Identifier(owner)
-                )
-            )
+            conn.execute(statement)
 
     @property
     def url(self):
@@ -111,6 +113,19 @@ class ScratchDatabase:
     def drop(self):
         with admin_connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+
+
+def migrate_to_legacy(database):
+    """The legacy schema, plus Django's own tables, so that later dumps differ only by the rename."""
+    for app, target in [
+        ("accounts", "0001"),
+        ("energy", "0001"),
+        ("contenttypes", None),
+        ("auth", None),
+        ("admin", None),
+        ("sessions", None),
+    ]:
+        database.manage("migrate", app, *([target] if target else []))
 
 
 LEGACY_TABLES = [

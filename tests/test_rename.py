@@ -8,6 +8,7 @@ import pytest
 
 from accounts.rename import CANONICAL_INDEX_NAMES, COLUMN_COMMENTS, TABLE_COMMENT
 from tests import pg
+from tests.pg import migrate_to_legacy
 
 REFERENCING_COLUMNS = {
     ("wallet", "user_id"),
@@ -20,19 +21,6 @@ REFERENCING_COLUMNS = {
     ("token_blacklist", "user_id"),
 }
 GUIDE_COMPOSITES = {"idx_wallet_user_active", "idx_smartmeter_user_status"}
-
-
-def migrate_to_legacy(database):
-    """The legacy schema, plus Django's own tables, so that later dumps differ only by the rename."""
-    for app, target in [
-        ("accounts", "0001"),
-        ("energy", "0001"),
-        ("contenttypes", None),
-        ("auth", None),
-        ("admin", None),
-        ("sessions", None),
-    ]:
-        database.manage("migrate", app, *([target] if target else []))
 
 
 def user_foreign_keys(conn):
