@@ -89,20 +89,24 @@ class VerificationRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["outcome", "fast", "database_name"]
     date_hierarchy = "started_at"
-    fields = [
-        "started_at",
-        "finished_at",
-        "outcome_badge",
-        "errors",
-        "warnings",
-        "fast",
-        "database_name",
-        "server_version",
-        "host",
-        "started_by",
-        "check_table",
+    fieldsets = [
+        (None, {"fields": ["outcome_badge", "errors", "warnings", "check_table"]}),
+        (
+            "Run",
+            {
+                "fields": [
+                    "started_at",
+                    "finished_at",
+                    "fast",
+                    "database_name",
+                    "server_version",
+                    "host",
+                    "started_by",
+                ]
+            },
+        ),
     ]
-    readonly_fields = fields
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request):
         return False
@@ -124,7 +128,8 @@ class VerificationRunAdmin(admin.ModelAdmin):
         rows = format_html_join(
             "\n",
             '<tr class="check-{}"><td><strong>{}</strong><br>{}</td><td>{}</td>'
-            '<td style="color: {}; font-weight: bold">{}</td><td>{}<ul>{}</ul></td></tr>',
+            '<td style="color: {}; font-weight: bold">{}</td>'
+            '<td>{}<ul style="margin: 4px 0 0 1em; padding: 0">{}</ul></td></tr>',
             (
                 (
                     check["name"],

@@ -35,3 +35,18 @@ def legacy_db(scratch_db):
     database = scratch_db()
     database.run_sql_file(pg.FIXTURES / "legacy_database.sql")
     return database
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bake_legacy_columns():
+    """model_bakery values for the legacy column types (UTC timestamps, unbounded numerics)."""
+    import datetime
+    from decimal import Decimal
+
+    from model_bakery import baker
+
+    baker.generators.add(
+        "enerlink.fields.LegacyTimestampField",
+        lambda: datetime.datetime(2024, 6, 1, 12, 0, tzinfo=datetime.UTC),
+    )
+    baker.generators.add("enerlink.fields.UnboundedDecimalField", lambda: Decimal("1.5"))
