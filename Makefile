@@ -15,7 +15,7 @@ COVERAGE := --cov=accounts --cov=energy --cov-report=term-missing:skip-covered
 ERD_MODELS := $(BIN)/python manage.py graph_models accounts energy --dot --group-models --color-code-deletions
 ERD_STRIP := sed -e '/^  \/\/ Created: /d'
 
-.PHONY: demo test install quality lint migration-lint makemigrations-check deploy-check erd erd-check bench clean-db
+.PHONY: demo test install quality lint migration-lint makemigrations-check deploy-check erd erd-check bench screenshots clean-db
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,10 @@ erd-check: $(STAMP)
 	$(ERD_MODELS) > "$$tmp/raw.dot" && $(ERD_STRIP) "$$tmp/raw.dot" > "$$tmp/erd.dot" && \
 	if diff -u docs/erd.dot "$$tmp/erd.dot" > "$$tmp/diff"; then echo "docs/erd.dot is up to date"; \
 	else head -n 40 "$$tmp/diff"; echo "docs/erd.dot is stale: run make erd"; exit 1; fi
+
+## docs/screenshots/: the admin pages the README shows, taken by the browser test in headless Chromium.
+screenshots: $(STAMP)
+	ENERLINK_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py -q
 
 ## Stop using the embedded database and throw its data away.
 clean-db:

@@ -83,8 +83,6 @@ class VerificationRunAdmin(admin.ModelAdmin):
         "warnings",
         "fast",
         "database_name",
-        "server_version",
-        "host",
         "started_by",
     ]
     list_filter = ["outcome", "fast", "database_name"]

@@ -33,7 +33,7 @@ def browser():
         pytest.fail(f"the browser test needs {', '.join(missing)}: {HOW_TO_INSTALL}")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1600,1000"]:
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
@@ -83,7 +83,7 @@ def test_staff_sign_in_and_read_a_verification_run(live_server, browser, screens
     assert "PASS" in foreign_keys.text and "one valid foreign key each" in foreign_keys.text
     sample = table.find_element(By.CSS_SELECTOR, "tr.check-relationship_sample").text
     assert "u***@example.org" in sample and "user1@example.org" not in sample
-    browser.set_window_size(1400, 1500)
+    browser.set_window_size(1600, 1500)
     browser.save_screenshot(str(screenshot_dir / "verification-run-detail.png"))
 
     # Start a new run from the list: it lands on the new run's page.
