@@ -95,7 +95,7 @@ class Command(BaseCommand):
             title_justify="left",
             show_lines=True,
         )
-        table.add_column("check", no_wrap=True)
+        table.add_column("check", max_width=30)
         table.add_column("severity")
         table.add_column("result", no_wrap=True)
         table.add_column("what was found")
@@ -138,7 +138,7 @@ def _describe(check):
     shown = check.details if check.status in ("fail", "warn") or check.name in ALWAYS_DETAILED else []
     for detail in shown[:DETAIL_LINES]:
         if isinstance(detail, dict):
-            detail = ", ".join(f"{key} {value}" for key, value in detail.items())
+            detail = " ".join(f"{key}={value}" for key, value in detail.items())
         lines.append(f"  - {detail}")
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
