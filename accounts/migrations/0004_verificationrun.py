@@ -4,33 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_rename_prosumer_to_user'),
+        ("accounts", "0003_rename_prosumer_to_user"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VerificationRun',
+            name="VerificationRun",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed')])),
-                ('fast', models.BooleanField(default=False, help_text='The O(rows) checks (orphans, row counts) were skipped.')),
-                ('errors', models.PositiveIntegerField(default=0, help_text='Checks of severity error that failed.')),
-                ('warnings', models.PositiveIntegerField(default=0, help_text='Checks of severity warning that failed.')),
-                ('checks', models.JSONField(default=list, help_text='Per check: name, title, severity, status, summary, details.')),
-                ('database_name', models.CharField()),
-                ('server_version', models.CharField()),
-                ('host', models.CharField()),
-                ('started_by', models.CharField(help_text='Who or what started the run: the command and its OS user, or a staff user.')),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.CharField(choices=[("passed", "Passed"), ("failed", "Failed")])),
+                (
+                    "fast",
+                    models.BooleanField(
+                        default=False, help_text="The O(rows) checks (orphans, row counts) were skipped."
+                    ),
+                ),
+                (
+                    "errors",
+                    models.PositiveIntegerField(default=0, help_text="Checks of severity error that failed."),
+                ),
+                (
+                    "warnings",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Checks of severity warning that failed."
+                    ),
+                ),
+                (
+                    "checks",
+                    models.JSONField(
+                        default=list, help_text="Per check: name, title, severity, status, summary, details."
+                    ),
+                ),
+                ("database_name", models.CharField()),
+                ("server_version", models.CharField()),
+                ("host", models.CharField()),
+                (
+                    "started_by",
+                    models.CharField(
+                        help_text="Who or what started the run: the command and its OS user, or a staff user."
+                    ),
+                ),
             ],
             options={
-                'db_table': 'user_verification_run',
-                'ordering': ['-started_at'],
-                'permissions': [('run_verification', 'Can start a verification run from the admin')],
-                'get_latest_by': 'started_at',
+                "db_table": "user_verification_run",
+                "ordering": ["-started_at"],
+                "permissions": [("run_verification", "Can start a verification run from the admin")],
+                "get_latest_by": "started_at",
             },
         ),
     ]
