@@ -1,0 +1,73 @@
+"""manage.py with a stopwatch (see benchmarks/commands.py).
+
+``python -m benchmarks.child manage <args>`` runs Django's
+``execute_from_command_line`` exactly as manage.py does;
+``python -m benchmarks.child run_verification [--fast]`` calls the report's
+Python entry point. Either way the seconds of ``django.setup()``, of the command,
+and of the SQL statements it sent through Django's default connection are
+written as JSON to the file named by ENERLINK_BENCH_TIMING_FILE.
+"""
+
+import json
+import os
+import sys
+import time
+import traceback
+
+
+def run_verification(fast):
+    from accounts.verification import run_verification
+
+    report = run_verification(using="default", fast=fast)
+    return {"passed": bool(report.passed)}
+
+
+def time_sql(timing):
+    """Add the seconds spent in SQL statements sent through Django's default connection to ``timing``."""
+    from django.db import connections
+
+    timing["sql"] = 0.0
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timing["sql"] += time.perf_counter() - started
+
+    connections["default"].execute_wrappers.append(wrapper)
+
+
+def main(argv):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enerlink.settings")
+    started = time.perf_counter()
+    import django
+
+    django.setup()
+    ready = time.perf_counter()
+    timing = {"setup": ready - started}
+    time_sql(timing)
+    code = 0
+    try:
+        if argv[0] == "run_verification":
+            timing.update(run_verification(fast="--fast" in argv[1:]))
+        else:
+            from django.core.management import execute_from_command_line
+
+            execute_from_command_line(["manage.py", *argv[1:]])
+    except SystemExit as exit_:
+        code = 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 1
+    except Exception as error:
+        timing["error"] = f"{type(error).__name__}: {error}"
+        traceback.print_exc()
+        code = 2
+    timing["command"] = time.perf_counter() - ready
+    path = os.environ.get("ENERLINK_BENCH_TIMING_FILE")
+    if path:
+        with open(path, "w") as file:
+            json.dump(timing, file)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

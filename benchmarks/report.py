@@ -1,0 +1,103 @@
+"""The verification report against the bare SQL it cannot avoid.
+
+The report's work that grows with the data is exact row counts of ``user``
+and of every referencing table, and one anti-join per foreign-key column
+looking for orphans. Run directly with psycopg, that SQL is the floor; the
+report is measured three ways: ``run_verification()`` in-process, and
+``manage.py verify_user_migration --json`` (its own time, and its wall time
+with Python and Django start-up), with the peak memory of that process.
+"""
+
+import json
+import time
+
+import psycopg
+from psycopg import sql
+
+from benchmarks import commands
+
+TABLES = [
+    "user",
+    "wallet",
+    "smart_meter",
+    "trade_orders_cache",
+    "transaction_log",
+    "market_trade",
+    "idrs_conversion",
+    "token_blacklist",
+]
+FOREIGN_KEY_COLUMNS = [
+    ("wallet", "user_id"),
+    ("smart_meter", "user_id"),
+    ("trade_orders_cache", "user_id"),
+    ("transaction_log", "user_id"),
+    ("market_trade", "buyer_user_id"),
+    ("market_trade", "seller_user_id"),
+    ("idrs_conversion", "user_id"),
+    ("token_blacklist", "user_id"),
+]
+
+
+def bare_sql_statements():
+    counts = [sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)) for table in TABLES]
+    orphans = [
+        sql.SQL(
+            "SELECT count(*) FROM {table} t "
+            'WHERE NOT EXISTS (SELECT 1 FROM "user" u WHERE u.user_id = t.{column})'
+        ).format(table=sql.Identifier(table), column=sql.Identifier(column))
+        for table, column in FOREIGN_KEY_COLUMNS
+    ]
+    return counts + orphans
+
+
+def bare_sql(url):
+    """Seconds for the bare SQL, and its answers (row counts, then orphans per column)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        answers = [conn.execute(statement).fetchone()[0] for statement in bare_sql_statements()]
+        return time.perf_counter() - started, answers
+
+
+def verification_available(url):
+    run = commands.run(url, "manage", "help", "verify_user_migration")
+    return run.returncode == 0
+
+
+def measure(url):
+    """Bare SQL (after one warm-up run), then the report in-process and as a command."""
+    bare_sql(url)  # warm-up: every method below finds the same pages in memory
+    bare_seconds, answers = bare_sql(url)
+    result = {
+        "bare_sql": bare_seconds,
+        "rows": dict(zip(TABLES, answers[: len(TABLES)], strict=True)),
+        "orphans": sum(answers[len(TABLES) :]),
+        "available": verification_available(url),
+    }
+    if not result["available"]:
+        return result
+    inprocess = commands.run(url, "run_verification")
+    command = commands.run(url, "manage", "verify_user_migration", "--json")
+    try:
+        report = json.loads(command.stdout)
+    except ValueError:
+        report = {}
+    result.update(
+        {
+            "inprocess": inprocess.command,
+            "inprocess_passed": inprocess.extra.get("passed"),
+            "inprocess_error": inprocess.extra.get("error"),
+            "command": command.command,
+            "command_wall": command.wall,
+            "command_exit": command.returncode,
+            "command_rss_mib": command.max_rss_kib / 1024,
+            "outcome": report.get("outcome"),
+            "failed_checks": [
+                f"{check.get('name')}: {check.get('summary')}"
+                for check in report.get("checks", [])
+                if not check.get("passed")
+            ],
+        }
+    )
+    if command.returncode == 2 or not report:
+        result["command_stderr"] = command.stderr[-2000:]
+    return result
