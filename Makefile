@@ -74,6 +74,11 @@ erd-check: $(STAMP)
 screenshots: $(STAMP)
 	ENERLINK_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/test_browser.py -q
 
+## The rename and the report against the guide's method, 10^4 to 10^6 users (docs/benchmarks.md; ~30 min).
+## BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--sizes 10000 --repeat 1".
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.rename $(BENCH_ARGS)
+
 ## Stop using the embedded database and throw its data away.
 clean-db:
 	rm -rf .pgdata
