@@ -135,6 +135,7 @@ METRICS = [
     Metric(
         "bare_sql", "bare SQL: row counts + orphan anti-joins", "s", lambda r: _get(r, "report", "bare_sql")
     ),
+    Metric("bare_counts", "of which the row counts", "s", lambda r: _get(r, "report", "bare_counts")),
     Metric(
         "report_inprocess",
         "report: run_verification() in-process",
@@ -236,7 +237,7 @@ def targets(summary, runs, sizes):
                 "worst run per size: "
                 + ", ".join(f"{size:,}: {fmt('ms', v)}" for size, v in per_size.items())
                 + f"; median {fmt('ms', first)} at {smallest:,} -> {fmt('ms', last)} at {largest:,}"
-                + (" (flat)" if flat else " (grows)"),
+                + ("" if not measured else " (flat)" if flat else " (grows)"),
             )
         )
     for key, label in (
