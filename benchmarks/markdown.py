@@ -57,24 +57,31 @@ def _targets(outcome):
     return lines
 
 
+def _describe(result):
+    return (
+        f"{result['foreign_keys']} keys to the user table; two keys on "
+        f"{', '.join(result['duplicate_key_columns']) or 'no column'}; keys whose ON DELETE differs "
+        "from the legacy rule: "
+        f"{', '.join(result['changed_on_delete']) or 'none'}; still named prosumer: "
+        f"{', '.join(result['columns_still_prosumer']) or 'none'}"
+    )
+
+
 def _guide_leftovers(outcome):
+    """Each method's result, once per distinct result (every run is inspected)."""
     lines = ["## What each method left in the database", ""]
-    for users in outcome["sizes"]:
-        runs = [r for r in outcome["runs"] if r["users"] == users]
-        if not runs:
-            continue
-        guide, ours = runs[-1]["guide"]["outcome"], runs[-1]["ours"]["outcome"]
-        aborted = [failure for r in runs for failure in r["guide"]["failures"]]
+    for method, label in (("guide", "The guide's script"), ("ours", "Our migrations")):
+        seen = {}
+        for r in outcome["runs"]:
+            seen.setdefault(_describe(r[method]["outcome"]), set()).add(r["users"])
+        for description, sizes in seen.items():
+            where = ", ".join(f"{size:,}" for size in sorted(sizes))
+            lines.append(f"* {label} (runs at {where} users): {description}.")
+    aborted = [failure for r in outcome["runs"] for failure in r["guide"]["failures"]]
+    if aborted:
         lines.append(
-            f"* {users:,} users. Guide: {guide['foreign_keys']} keys to the user table, two keys on "
-            f"{', '.join(guide['duplicate_key_columns']) or 'no column'}; ON DELETE changed: "
-            f"{', '.join(guide['changed_on_delete']) or 'none'}; still named prosumer: "
-            f"{', '.join(guide['columns_still_prosumer']) or 'none'}"
-            + (f"; aborted by the server {len(aborted)} time(s) ({aborted[0]}) and re-run" if aborted else "")
-            + f". Ours: {ours['foreign_keys']} keys, duplicates: "
-            f"{', '.join(ours['duplicate_key_columns']) or 'none'}, ON DELETE changed: "
-            f"{', '.join(ours['changed_on_delete']) or 'none'}, still named prosumer: "
-            f"{', '.join(ours['columns_still_prosumer']) or 'none'}."
+            f"* The server aborted the guide's script {len(aborted)} time(s) ({aborted[0]}); "
+            "it changed nothing then (one transaction) and was re-run on the same clone."
         )
     errors = {}
     for r in outcome["runs"]:
