@@ -1,5 +1,8 @@
 """The energy ledger in the staff admin.
 
+List filters are only on booleans and fields with choices: a filter on any other
+column makes Django read its distinct values (a full scan) on every page.
+
 Wallets, meters, orders and the token blacklist can be edited by staff with
 the permission; the ledgers (settlements, transaction logs, trades,
 conversions) are read-only. ``encrypted_private_key`` is never shown.
@@ -15,7 +18,7 @@ from enerlink.admin_base import LargeTableAdmin, ReadOnlyAdmin
 class WalletAdmin(LargeTableAdmin):
     list_display = ["wallet_address", "user", "wallet_name", "import_method", "is_active", "created_at"]
     list_select_related = ["user"]
-    list_filter = ["is_active", "import_method"]
+    list_filter = ["is_active"]
     search_fields = ["wallet_address", "user"]
     raw_id_fields = ["user"]
     exclude = ["encrypted_private_key"]
@@ -26,7 +29,6 @@ class WalletAdmin(LargeTableAdmin):
 class SmartMeterAdmin(LargeTableAdmin):
     list_display = ["meter_id", "user", "status", "location", "firmware_version", "last_seen"]
     list_select_related = ["user"]
-    list_filter = ["status"]
     search_fields = ["meter_id", "user"]
     raw_id_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
@@ -44,7 +46,6 @@ class TradeOrderAdmin(LargeTableAdmin):
         "status_on_chain",
     ]
     list_select_related = ["user"]
-    list_filter = ["order_type", "status_on_chain"]
     search_fields = ["order_id", "user"]
     raw_id_fields = ["user", "wallet"]
 
@@ -69,7 +70,6 @@ class EnergySettlementAdmin(ReadOnlyAdmin):
         "status",
     ]
     list_select_related = ["meter"]
-    list_filter = ["status"]
     search_fields = ["meter"]
 
 
@@ -84,7 +84,6 @@ class TransactionLogAdmin(ReadOnlyAdmin):
         "transaction_timestamp",
     ]
     list_select_related = ["user"]
-    list_filter = ["transaction_type", "currency_primary"]
     search_fields = ["user"]
 
 
@@ -106,7 +105,7 @@ class MarketTradeAdmin(ReadOnlyAdmin):
 class IdrsConversionAdmin(ReadOnlyAdmin):
     list_display = ["conversion_id", "user", "conversion_type", "idrs_amount", "status", "created_at"]
     list_select_related = ["user"]
-    list_filter = ["conversion_type", "status"]
+    list_filter = ["conversion_type"]
     search_fields = ["user"]
 
 
