@@ -13,7 +13,7 @@ Every query aggregates inside PostgreSQL, so memory stays flat however many
 rows the tables hold.
 """
 
-import platform
+import getpass
 import socket
 import time
 from dataclasses import asdict, dataclass, field
@@ -23,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+
+from accounts.models import VerificationRun
 
 ERROR = "error"
 WARNING = "warning"
@@ -252,7 +254,8 @@ def check_foreign_keys(ctx):
     """2. One validated FK per column, to "user"(user_id), with the ON DELETE rule it had before."""
     problems, details = [], []
     user_regclass = ctx.quote(ctx.user_table)
-    for expected in expected_foreign_keys():
+    expected_keys = expected_foreign_keys()
+    for expected in expected_keys:
         where = f"{expected.table}.{expected.column}"
         if not ctx.column_exists(expected.table, expected.column):
             problems.append(f"column {where} is missing")
@@ -275,11 +278,8 @@ def check_foreign_keys(ctx):
         if len(keys) > 1:
             problems.append(f"column {where} has {len(keys)} foreign keys: {', '.join(k[0] for k in keys)}")
         wanted_rule = ctx.snapshot_rules.get((expected.table, expected.column), expected.model_rule)
-        source = (
-            "recorded before the rename"
-            if (expected.table, expected.column) in ctx.snapshot_rules
-            else ("of the legacy schema")
-        )
+        recorded = (expected.table, expected.column) in ctx.snapshot_rules
+        source = "recorded before the rename" if recorded else "of the legacy schema"
         for name, target, target_column, rule, validated in keys:
             if target != user_regclass or target_column != "user_id":
                 problems.append(
@@ -301,7 +301,7 @@ def check_foreign_keys(ctx):
         """,
         [user_regclass],
     )
-    known = {f"{key.table}.{key.column}" for key in expected_foreign_keys()}
+    known = {f"{key.table}.{key.column}" for key in expected_keys}
     for column, name in strays:
         if column.replace('"', "") not in known:
             problems.append(f'{name} on {column} references "user" but no model knows that column')
@@ -626,18 +626,14 @@ def run_verification(using=DEFAULT_DB_ALIAS, fast=False, progress=None):
 def describe_starter(source="manage.py verify_user_migration"):
     """Who or what started a run, for the stored record."""
     try:
-        import getpass
-
         user = getpass.getuser()
-    except (KeyError, OSError):
+    except (KeyError, OSError):  # no login name and no passwd entry (some containers)
         user = "unknown"
-    return f"{source} ({user}@{socket.gethostname() or platform.node()})"
+    return f"{source} ({user}@{socket.gethostname()})"
 
 
 def store_report(report, started_by, using=DEFAULT_DB_ALIAS):
     """Save the report as a VerificationRun in the verified database, when its table exists."""
-    from accounts.models import VerificationRun
-
     connection = connections[using]
     if VerificationRun._meta.db_table not in connection.introspection.table_names():
         return None

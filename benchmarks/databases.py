@@ -16,15 +16,6 @@ from benchmarks import commands
 from tests import pg
 
 PREFIX = "enerlink_bench_"
-# The legacy schema plus Django's own tables, as tests/test_rename.py's migrate_to_legacy.
-LEGACY_MIGRATIONS = [
-    ("accounts", "0001"),
-    ("energy", "0001"),
-    ("contenttypes", None),
-    ("auth", None),
-    ("admin", None),
-    ("sessions", None),
-]
 COMPLETE_MARK = "enerlink benchmark template: {users} users, complete"
 
 
@@ -112,7 +103,7 @@ def legacy_template(users, run_id, reuse=False, log=print):
                 sql.Identifier(database.name), sql.Identifier(database.owner)
             )
         )
-    for app, target in LEGACY_MIGRATIONS:
+    for app, target in pg.LEGACY_MIGRATIONS:
         database.manage("migrate", app, *([target] if target else []), "--verbosity", "0")
     database.manage("build_legacy_data", "--users", str(users), "--verbosity", "0")
     # A production table has been vacuumed: hint bits and visibility map set, statistics current.

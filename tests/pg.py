@@ -115,16 +115,19 @@ class ScratchDatabase:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
 
 
+# The legacy schema, plus Django's own tables, so that later dumps differ only by the rename.
+LEGACY_MIGRATIONS = [
+    ("accounts", "0001"),
+    ("energy", "0001"),
+    ("contenttypes", None),
+    ("auth", None),
+    ("admin", None),
+    ("sessions", None),
+]
+
+
 def migrate_to_legacy(database):
-    """The legacy schema, plus Django's own tables, so that later dumps differ only by the rename."""
-    for app, target in [
-        ("accounts", "0001"),
-        ("energy", "0001"),
-        ("contenttypes", None),
-        ("auth", None),
-        ("admin", None),
-        ("sessions", None),
-    ]:
+    for app, target in LEGACY_MIGRATIONS:
         database.manage("migrate", app, *([target] if target else []))
 
 
