@@ -138,7 +138,9 @@ class VerificationRunAdmin(admin.ModelAdmin):
                     check["status"].upper(),
                     check["summary"],
                     format_html_join(
-                        "", "<li>{}</li>", ((_detail_text(detail),) for detail in check["details"])
+                        "",
+                        "<li>{}</li>",
+                        ((verification.format_detail(detail),) for detail in check["details"]),
                     ),
                 )
                 for check in run.checks
@@ -181,9 +183,3 @@ class VerificationRunAdmin(admin.ModelAdmin):
 
 def can_run_verification(staff_user):
     return staff_user.has_perm("accounts.run_verification")
-
-
-def _detail_text(detail):
-    if isinstance(detail, dict):
-        return ", ".join(f"{key} {value}" for key, value in detail.items())
-    return str(detail)

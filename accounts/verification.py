@@ -24,7 +24,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from accounts.models import VerificationRun
+from accounts.models import User, VerificationRun
 
 ERROR = "error"
 WARNING = "warning"
@@ -105,6 +105,13 @@ class VerificationReport:
         }
 
 
+def format_detail(detail):
+    """One detail as a line of text: structured ones (the sample's rows) as key=value pairs."""
+    if isinstance(detail, dict):
+        return " ".join(f"{key}={value}" for key, value in detail.items())
+    return str(detail)
+
+
 def mask_email(email):
     """``user@example.org`` -> ``u***@example.org``: enough to recognise, not to harvest."""
     if not email or "@" not in email:
@@ -123,19 +130,16 @@ class ExpectedForeignKey:
     model_rule: str
 
 
-def user_model():
-    return apps.get_model("accounts", "User")
+def project_models():
+    return [model for model in apps.get_models() if model._meta.app_label in PROJECT_APPS]
 
 
 def expected_foreign_keys():
     """Every FK column of the project's models that points at the platform user."""
-    user = user_model()
     found = []
-    for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS:
-            continue
+    for model in project_models():
         for model_field in model._meta.local_fields:
-            if model_field.is_relation and model_field.many_to_one and model_field.related_model is user:
+            if model_field.is_relation and model_field.many_to_one and model_field.related_model is User:
                 rule = MODEL_RULES.get(model_field.remote_field.on_delete, "a")
                 found.append(ExpectedForeignKey(model._meta.db_table, model_field.column, rule))
     return sorted(found, key=lambda key: (key.table, key.column))
@@ -144,19 +148,14 @@ def expected_foreign_keys():
 def expected_named_indexes():
     """(table, index) for every index the models name: the guide's single and composite ones."""
     return sorted(
-        (model._meta.db_table, index.name)
-        for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
-        for index in model._meta.indexes
+        (model._meta.db_table, index.name) for model in project_models() for index in model._meta.indexes
     )
 
 
 def expected_comments():
     """(table, column or None) -> comment, from db_table_comment and db_comment."""
     comments = {}
-    for model in apps.get_models():
-        if model._meta.app_label not in PROJECT_APPS:
-            continue
+    for model in project_models():
         if model._meta.db_table_comment:
             comments[(model._meta.db_table, None)] = model._meta.db_table_comment
         for model_field in model._meta.local_fields:
@@ -174,7 +173,11 @@ class Context:
     def __init__(self, connection):
         self.connection = connection
         self.cursor = connection.cursor()
-        self.user_table = user_model()._meta.db_table
+        self.user_table = User._meta.db_table
+        # The schema of "user": the name checks look there, not in every schema of the database.
+        self.namespace = self.value(
+            "SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s)", [self.quote(self.user_table)]
+        )
         self.snapshot_rules, self.snapshot_counts = self._read_snapshot()
 
     def rows(self, query, params=None):
@@ -227,7 +230,7 @@ def check_user_table(ctx):
             [ctx.quote(ctx.user_table)],
         )
     }
-    for model_field in user_model()._meta.local_fields:
+    for model_field in User._meta.local_fields:
         column = model_field.column
         if column not in actual:
             problems.append(f'column "user".{column} is missing')
@@ -247,7 +250,7 @@ def check_user_table(ctx):
     details = problems + [f'extra column "user".{column} (not in the model)' for column in sorted(actual)]
     if problems:
         return False, f'{len(problems)} problem(s) with table "user"', details
-    return True, f'table "user" has the model\'s {len(user_model()._meta.local_fields)} columns', details
+    return True, f'table "user" has the model\'s {len(User._meta.local_fields)} columns', details
 
 
 def check_foreign_keys(ctx):
@@ -343,15 +346,9 @@ ORDER BY 1, 2
 """
 
 
-def _user_namespace(ctx):
-    return ctx.value(
-        "SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s)", [ctx.quote(ctx.user_table)]
-    )
-
-
 def check_prosumer_names(ctx):
     """3. No column, table, index, constraint, trigger or sequence is still named prosumer."""
-    found = [f"{kind} {name}" for kind, name in ctx.rows(NAMES_WITH_PROSUMER, {"ns": _user_namespace(ctx)})]
+    found = [f"{kind} {name}" for kind, name in ctx.rows(NAMES_WITH_PROSUMER, {"ns": ctx.namespace})]
     if found:
         return False, f"{len(found)} object(s) still named prosumer", found
     return True, "no column, constraint, index, trigger or sequence is named prosumer", []
@@ -359,7 +356,7 @@ def check_prosumer_names(ctx):
 
 def check_prosumer_in_code(ctx):
     """3b. Views and functions whose name or text says prosumer: they may break, or mislead."""
-    found = [f"{kind} {name}" for kind, name in ctx.rows(CODE_WITH_PROSUMER, {"ns": _user_namespace(ctx)})]
+    found = [f"{kind} {name}" for kind, name in ctx.rows(CODE_WITH_PROSUMER, {"ns": ctx.namespace})]
     if found:
         return False, f"{len(found)} view(s) or function(s) name prosumer; review them", found
     return True, "no view or function names prosumer", []
@@ -420,7 +417,7 @@ def check_indexes(ctx):
         SELECT c.relname, i.indrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
          WHERE NOT i.indisvalid AND c.relnamespace = %s ORDER BY 1
         """,
-        [_user_namespace(ctx)],
+        [ctx.namespace],
     )
     for name, table in invalid:
         problems.append(
@@ -565,7 +562,7 @@ def preflight(connection):
         raise CannotVerify(
             f"could not connect to the database: {str(error).strip().splitlines()[0]}"
         ) from error
-    user_table = connection.ops.quote_name(user_model()._meta.db_table)
+    user_table = connection.ops.quote_name(User._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT to_regclass('prosumer') IS NOT NULL, to_regclass(%s) IS NOT NULL", [user_table]

@@ -136,10 +136,7 @@ def _describe(check):
     """Summary, plus the first details of a check that did not pass (problems come first) or of the sample."""
     lines = [check.summary]
     shown = check.details if check.status in ("fail", "warn") or check.name in ALWAYS_DETAILED else []
-    for detail in shown[:DETAIL_LINES]:
-        if isinstance(detail, dict):
-            detail = " ".join(f"{key}={value}" for key, value in detail.items())
-        lines.append(f"  - {detail}")
+    lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
     return escape("\n".join(lines))
