@@ -15,27 +15,11 @@ import psycopg
 from psycopg import sql
 
 from benchmarks import commands
+from benchmarks.guide import EXPECTED_COLUMNS
 
-TABLES = [
-    "user",
-    "wallet",
-    "smart_meter",
-    "trade_orders_cache",
-    "transaction_log",
-    "market_trade",
-    "idrs_conversion",
-    "token_blacklist",
-]
-FOREIGN_KEY_COLUMNS = [
-    ("wallet", "user_id"),
-    ("smart_meter", "user_id"),
-    ("trade_orders_cache", "user_id"),
-    ("transaction_log", "user_id"),
-    ("market_trade", "buyer_user_id"),
-    ("market_trade", "seller_user_id"),
-    ("idrs_conversion", "user_id"),
-    ("token_blacklist", "user_id"),
-]
+# The referencing columns are the guide module's list (it checks the same columns after each rename).
+FOREIGN_KEY_COLUMNS = list(EXPECTED_COLUMNS)
+TABLES = ["user", *dict.fromkeys(table for table, _ in FOREIGN_KEY_COLUMNS)]
 
 
 def bare_sql_statements():
