@@ -13,7 +13,7 @@ import uuid
 from psycopg import sql
 
 from benchmarks import commands
-from tests import pg
+from enerlink.devtools import scratch
 
 PREFIX = "enerlink_bench_"
 COMPLETE_MARK = "enerlink benchmark template: {users} users, complete"
@@ -27,17 +27,17 @@ def new_run_id():
 class BenchDatabase:
     """A database of the benchmark, reached as the owner role or as the superuser."""
 
-    def __init__(self, name, owner=pg.OWNER_ROLE):
+    def __init__(self, name, owner=scratch.OWNER_ROLE):
         self.name = name
         self.owner = owner
 
     @property
     def url(self):
-        return pg.server_url(self.name, user=self.owner)
+        return scratch.server_url(self.name, user=self.owner)
 
     @property
     def superuser_url(self):
-        return pg.server_url(self.name)
+        return scratch.server_url(self.name)
 
     def manage(self, *args):
         """Run a manage.py command as the owner; fail loudly when it fails."""
@@ -50,13 +50,13 @@ class BenchDatabase:
         return run
 
     def drop(self):
-        with pg.admin_connect() as conn:
+        with scratch.admin_connect() as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
 
 
 def server_facts():
     """Version and the settings that shape the timings."""
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         facts = {"server_version": conn.execute("SHOW server_version").fetchone()[0]}
         facts["server_version_num"] = int(conn.execute("SHOW server_version_num").fetchone()[0])
         for setting in (
@@ -71,12 +71,12 @@ def server_facts():
 
 def checkpoint():
     """Flush dirty buffers so that one phase does not pay for the writes of the previous one."""
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         conn.execute("CHECKPOINT")
 
 
 def _comment(name):
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         row = conn.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
@@ -89,7 +89,7 @@ def legacy_template(users, run_id, reuse=False, log=print):
     With ``reuse``, the template has a fixed name, is kept, and is reused when a
     previous build completed. Returns (database, seconds spent building; 0 when reused).
     """
-    pg.ensure_owner_role()
+    scratch.ensure_owner_role()
     database = BenchDatabase(f"{PREFIX}template_{users}" if reuse else f"{run_id}template_{users}")
     mark = COMPLETE_MARK.format(users=users)
     if reuse and _comment(database.name) == mark:
@@ -97,19 +97,19 @@ def legacy_template(users, run_id, reuse=False, log=print):
         return database, 0.0
     database.drop()
     started = time.perf_counter()
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         conn.execute(
             sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(database.name), sql.Identifier(database.owner)
             )
         )
-    for app, target in pg.LEGACY_MIGRATIONS:
+    for app, target in scratch.LEGACY_MIGRATIONS:
         database.manage("migrate", app, *([target] if target else []), "--verbosity", "0")
     database.manage("build_legacy_data", "--users", str(users), "--verbosity", "0")
     # A production table has been vacuumed: hint bits and visibility map set, statistics current.
-    with pg.admin_connect(database.name) as conn:
+    with scratch.admin_connect(database.name) as conn:
         conn.execute("VACUUM (ANALYZE)")
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         conn.execute(
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(database.name), sql.Literal(mark))
         )
@@ -122,14 +122,14 @@ def clone(template, name):
     database.drop()
     facts = server_facts()
     strategy = sql.SQL(" STRATEGY FILE_COPY") if facts["server_version_num"] >= 150000 else sql.SQL("")
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
                 sql.Identifier(database.name), sql.Identifier(template.name), sql.Identifier(database.owner)
             )
             + strategy
         )
-    with pg.admin_connect(database.name) as conn:
+    with scratch.admin_connect(database.name) as conn:
         superuser = conn.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = %s", [database.owner]
         ).fetchone()
@@ -149,7 +149,7 @@ def clone(template, name):
 
 def drop_run(run_id, log=print):
     """Drop every database of this run (kept templates have another prefix)."""
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         names = [
             row[0]
             for row in conn.execute(

@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from benchmarks import databases, guide, markdown, probe, report, results
-from tests import pg
+from enerlink.devtools import scratch
 
 DEFAULT_SIZES = [10_000, 100_000, 1_000_000]
 DEFAULT_OUTPUT = Path("docs/benchmarks.md")
@@ -212,7 +212,7 @@ def main(argv=None):
         return
     if args.repeat < 1 or min(args.sizes) < 1:
         parser.error("--sizes and --repeat must be positive")
-    pg.admin_connect().close()  # fail fast, with the way out, when the server is down
+    scratch.admin_connect().close()  # fail fast, with the way out, when the server is down
     console = Console()
     outcome = run(
         args.sizes,

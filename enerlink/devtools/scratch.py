@@ -1,9 +1,12 @@
-"""Scratch PostgreSQL databases for tests that change schemas.
+"""Throw-away PostgreSQL databases, shared by the tests and the benchmarks.
 
-The rename is tested the way a team runs it: ``manage.py migrate`` in a
-subprocess against a database of its own, then the catalog is read with
-psycopg. ``DATABASE_URL`` names the server; without it the embedded
-PostgreSQL 18 of the project is used.
+The rename is tested and measured the way a team runs it: ``manage.py
+migrate`` in a subprocess against a database of its own, as a role that owns
+the tables and is not a superuser, then the catalog is read with psycopg.
+``DATABASE_URL`` names the server; without it the embedded PostgreSQL 18 of
+the project is used. A database built once can serve as the template of many
+(``CREATE DATABASE ... TEMPLATE``, a file copy), which is how the suite avoids
+rebuilding the same legacy database for every test.
 """
 
 import os
@@ -16,8 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OWNER_ROLE = "enerlink_owner"
 
 HOW_TO_START = (
@@ -65,9 +67,9 @@ def ensure_owner_role():
 class ScratchDatabase:
     """One throw-away database, owned by ``owner`` (the non-superuser role by default)."""
 
-    def __init__(self, owner=OWNER_ROLE, template=None):
+    def __init__(self, owner=OWNER_ROLE, template=None, prefix="enerlink_t_"):
         """A new empty database, or a file-level copy of ``template`` (a ScratchDatabase nobody uses)."""
-        self.name = f"enerlink_t_{uuid.uuid4().hex[:12]}"
+        self.name = f"{prefix}{uuid.uuid4().hex[:12]}"
         self.owner = owner
         statement = sql.SQL("CREATE DATABASE {} OWNER {}").format(
             sql.Identifier(self.name), sql.Identifier(owner)

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from energy import legacy_data
 from enerlink.db import connect
+from enerlink.devtools import legacy_data
 
 
 class Command(BaseCommand):

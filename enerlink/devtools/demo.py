@@ -10,6 +10,7 @@ import time
 import psycopg
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connections
 from psycopg import sql
 
@@ -101,8 +102,9 @@ def run(users, write, verify=True):
         write("6. Verification report (manage.py verify_user_migration):")
         try:
             call_command("verify_user_migration")
-        except SystemExit as exit_:
-            code = exit_.code or 0
+        except CommandError as error:
+            write(str(error))
+            code = error.returncode
     write(
         "\nOpen the admin: .venv/bin/python manage.py runserver, then http://127.0.0.1:8000/admin/ "
         f"(user {DEMO_STAFF_USERNAME!r}, password {DEMO_STAFF_PASSWORD!r})."

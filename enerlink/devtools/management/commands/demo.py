@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import demo
+from enerlink.devtools import demo
 
 
 class Command(BaseCommand):
