@@ -29,7 +29,7 @@ class User(models.Model):
 
 
 class RenameJournalEntry(models.Model):
-    """One fact the rename recorded: a row count, a key's definition, or a name it changed.
+    """One fact the rename recorded: a table's identity, a key's definition, or a name it changed.
 
     The forward migration writes these before and while it renames; the reverse
     replays the renames backwards to restore the original names exactly, and
@@ -37,7 +37,7 @@ class RenameJournalEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ROW_COUNT = "row_count"
+        TABLE_IDENTITY = "table_identity"
         FOREIGN_KEY = "foreign_key"
         RENAME = "rename"
         COMMENT = "comment"

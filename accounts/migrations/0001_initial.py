@@ -1,50 +1,20 @@
 """The legacy ``prosumer`` table, created on an empty database or adopted as it is.
 
-The database side is the DDL the NestJS/TypeORM backend produced (hash-named
-constraints, ``timestamp`` columns, the ``set_timestamp_prosumers`` trigger);
-the state side is the model. An existing legacy table is left untouched.
+The database side is ``0001_initial.sql`` beside this file: the DDL the
+NestJS/TypeORM backend produced (hash-named constraints, ``timestamp`` columns,
+the ``set_timestamp_prosumers`` trigger), run only where the table is missing.
+The state side is the model. An existing legacy table is left untouched.
 """
+
+from pathlib import Path
 
 import django.db.models.functions.datetime
-import enerlink.fields
-from enerlink.legacy_sql import (
-    ENSURE_TIMESTAMP_FUNCTION,
-    REFUSE_RENAMED_DATABASE,
-    create_unless_present,
-)
 from django.db import migrations, models
 
+import enerlink.fields
 
-PROSUMER_COLUMNS = [
-    "prosumer_id",
-    "email",
-    "password_hash",
-    "name",
-    "created_at",
-    "updated_at",
-    "primary_wallet_address",
-]
-
-CREATE_PROSUMER = (
-    """
-CREATE TABLE prosumer (
-    prosumer_id varchar NOT NULL,
-    email varchar NOT NULL,
-    password_hash varchar NOT NULL,
-    name varchar,
-    created_at timestamp NOT NULL DEFAULT now(),
-    updated_at timestamp NOT NULL DEFAULT now(),
-    primary_wallet_address varchar,
-    CONSTRAINT "UQ_67c9d0febbffb0f6eff2ebae084" UNIQUE (email),
-    CONSTRAINT "PK_3ae412f5b4dcb9072bc6fe6815d" PRIMARY KEY (prosumer_id)
-);
-"""
-    + ENSURE_TIMESTAMP_FUNCTION
-    + """
-CREATE TRIGGER set_timestamp_prosumers BEFORE UPDATE ON prosumer
-    FOR EACH ROW EXECUTE FUNCTION trigger_set_timestamp();
-"""
-)
+# What this migration runs, readable beside it (manage.py sqlmigrate accounts 0001 prints it).
+SQL = Path(__file__).with_suffix(".sql").read_text()
 
 
 class Migration(migrations.Migration):
@@ -55,11 +25,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             database_operations=[
-                migrations.RunSQL(REFUSE_RENAMED_DATABASE, reverse_sql=migrations.RunSQL.noop),
-                migrations.RunSQL(
-                    create_unless_present("prosumer", PROSUMER_COLUMNS, CREATE_PROSUMER),
-                    # Irreversible on purpose: reversing would drop the production table.
-                ),
+                # Irreversible on purpose: reversing would drop the production table.
+                migrations.RunSQL([SQL]),
             ],
             state_operations=[
                 migrations.CreateModel(

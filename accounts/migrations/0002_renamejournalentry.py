@@ -13,7 +13,10 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="RenameJournalEntry",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
                 (
                     "step",
                     models.IntegerField(
@@ -24,7 +27,7 @@ class Migration(migrations.Migration):
                     "kind",
                     models.CharField(
                         choices=[
-                            ("row_count", "Row Count"),
+                            ("table_identity", "Table Identity"),
                             ("foreign_key", "Foreign Key"),
                             ("rename", "Rename"),
                             ("comment", "Comment"),

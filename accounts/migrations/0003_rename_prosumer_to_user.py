@@ -1,16 +1,27 @@
 """Rename prosumer to user: the whole database change as one RunSQL, the model rename as state.
 
-The SQL (see accounts/rename.py, and ``manage.py sqlmigrate accounts 0003``)
-reads the real constraint and index names from the catalog, changes only
-metadata, keeps every ON DELETE rule, and journals what it changes so that
-``manage.py migrate accounts 0001`` restores it exactly. It runs in this
-migration's single transaction: a failure or an interruption changes nothing.
+The SQL sits beside this file (``.forward.sql``, ``.reverse.sql``; ``manage.py
+sqlmigrate accounts 0003`` prints it). It reads the real constraint and index
+names from the catalog, changes only metadata, keeps every ON DELETE rule, and
+journals what it changes so that ``manage.py migrate accounts 0001`` restores it
+exactly. It runs in this migration's single transaction: a failure or an
+interruption changes nothing.
 """
+
+from pathlib import Path
 
 from django.conf import settings
 from django.db import migrations, models
 
-from accounts import rename
+HERE = Path(__file__)
+FORWARD_SQL = HERE.with_suffix(".forward.sql").read_text()
+REVERSE_SQL = HERE.with_suffix(".reverse.sql").read_text()
+
+
+def lock_timeout_statement():
+    """How long each lock may wait, from ENERLINK_RENAME_LOCK_TIMEOUT (validated by a system check)."""
+    value = str(settings.ENERLINK_RENAME_LOCK_TIMEOUT).replace("'", "''")
+    return f"SET LOCAL lock_timeout = '{value}';"
 
 
 class Migration(migrations.Migration):
@@ -24,8 +35,8 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    sql=rename.forward_sql(settings.ENERLINK_RENAME_LOCK_TIMEOUT),
-                    reverse_sql=rename.reverse_sql(settings.ENERLINK_RENAME_LOCK_TIMEOUT),
+                    sql=[lock_timeout_statement(), FORWARD_SQL],
+                    reverse_sql=[lock_timeout_statement(), REVERSE_SQL],
                 ),
             ],
             state_operations=[
@@ -42,7 +53,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 migrations.AlterModelTable(name="user", table="user"),
-                migrations.AlterModelTableComment(name="user", table_comment="User accounts table (formerly prosumer)"),
+                migrations.AlterModelTableComment(
+                    name="user", table_comment="User accounts table (formerly prosumer)"
+                ),
                 migrations.AlterModelOptions(name="user", options={"verbose_name": "platform user"}),
             ],
         ),

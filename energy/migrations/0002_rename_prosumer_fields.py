@@ -67,13 +67,17 @@ class Migration(migrations.Migration):
                         ),
                     )
                 ],
-                migrations.RenameField(model_name="markettrade", old_name="buyer_prosumer", new_name="buyer_user"),
+                migrations.RenameField(
+                    model_name="markettrade", old_name="buyer_prosumer", new_name="buyer_user"
+                ),
                 migrations.AlterField(
                     model_name="markettrade",
                     name="buyer_user",
                     field=user_foreign_key("buyer_user_id", "User ID of the buyer", "buy_trades"),
                 ),
-                migrations.RenameField(model_name="markettrade", old_name="seller_prosumer", new_name="seller_user"),
+                migrations.RenameField(
+                    model_name="markettrade", old_name="seller_prosumer", new_name="seller_user"
+                ),
                 migrations.AlterField(
                     model_name="markettrade",
                     name="seller_user",

@@ -8,13 +8,15 @@ dropped. An index the rename already gave its canonical name is left alone.
 
 from django.db import migrations, models
 
-from accounts.operations import AddIndexConcurrentlyUnlessRenamed
+from energy.operations import AddIndexConcurrentlyUnlessRenamed
 
 INDEXES = [
     ("wallet", models.Index(fields=["user"], name="idx_wallet_user_id")),
     (
         "wallet",
-        models.Index(fields=["user", "is_active"], name="idx_wallet_user_active", condition=models.Q(is_active=True)),
+        models.Index(
+            fields=["user", "is_active"], name="idx_wallet_user_active", condition=models.Q(is_active=True)
+        ),
     ),
     ("smartmeter", models.Index(fields=["user"], name="idx_smartmeter_user_id")),
     ("smartmeter", models.Index(fields=["user", "status"], name="idx_smartmeter_user_status")),
@@ -34,4 +36,6 @@ class Migration(migrations.Migration):
         ("energy", "0002_rename_prosumer_fields"),
     ]
 
-    operations = [AddIndexConcurrentlyUnlessRenamed(model_name=model, index=index) for model, index in INDEXES]
+    operations = [
+        AddIndexConcurrentlyUnlessRenamed(model_name=model, index=index) for model, index in INDEXES
+    ]

@@ -1,8 +1,10 @@
-"""Migration operations of the rename."""
+"""Migration operations of the energy app."""
 
 from django_pg_migration_tools.operations import SaferAddIndexConcurrently
 
-from accounts.rename import JOURNAL_TABLE
+# The journal accounts 0003 writes (accounts.RenameJournalEntry); named here, not imported,
+# so that energy's migrations depend on no other app's code.
+JOURNAL_TABLE = "user_rename_journal"
 
 
 class AddIndexConcurrentlyUnlessRenamed(SaferAddIndexConcurrently):

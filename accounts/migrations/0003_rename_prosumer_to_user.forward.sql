@@ -1,81 +1,18 @@
-"""The prosumer -> user rename, as SQL that reads the real names from the catalog.
+-- accounts 0003, forward: rename prosumer to "user", reading the real names from the catalog.
+--
+-- One transaction (the migration's), catalog only. See docs/rename.md for why each step is
+-- written this way; `manage.py sqlmigrate accounts 0003` prints this file after the line
+-- that sets the lock timeout from ENERLINK_RENAME_LOCK_TIMEOUT.
+--
+-- * No name is guessed: every foreign key that references prosumer(prosumer_id) is found in
+--   pg_constraint, whatever its table or name (ORM hashes, the guide's, Django's).
+-- * Keys are renamed, never dropped and re-added: each keeps its ON DELETE / ON UPDATE rule,
+--   deferrability and validated state, and no table is scanned or rewritten under a lock.
+-- * It runs as the non-superuser owner of the tables: no session_replication_role.
+-- * Every rename and comment is written to user_rename_journal with the old value, so that
+--   the reverse (the .reverse.sql file beside this one) restores hash names and all.
 
-Why it is written this way (see ../shared/reference/legacy-schema.md):
-
-* Production copies name their constraints and indexes with ORM hashes, so
-  nothing here guesses a name: every foreign key that references
-  ``prosumer(prosumer_id)`` is found in ``pg_constraint``, whatever its table.
-* Only the catalog changes. Keys are renamed, never dropped and re-added, so
-  each one keeps its ON DELETE / ON UPDATE rule, deferrability and validated
-  state, and no table is scanned or rewritten while it is locked.
-* It runs as the non-superuser owner of the tables: no
-  ``session_replication_role``, no disabled triggers.
-* Each lock waits at most ``lock_timeout``; the referencing tables are locked
-  first, in name order, and ``prosumer`` last (the order in which an INSERT
-  into a child table takes them, so the two cannot deadlock). A lock that
-  cannot be had aborts the whole transaction with the name of the table and
-  of the process that holds it.
-* Every rename and comment is written to ``user_rename_journal`` with the old
-  value, after row counts and foreign-key definitions are recorded there
-  (before any exclusive lock). The reverse replays the journal backwards, so
-  ``migrate accounts 0001`` restores hash names, comments and all.
-
-The SQL is built here once, and ``manage.py sqlmigrate accounts 0003`` prints it.
-"""
-
-import json
-
-from psycopg import sql as psql
-
-OLD_TABLE = "prosumer"
-NEW_TABLE = "user"
-OLD_PK = "prosumer_id"
-NEW_PK = "user_id"
-
-JOURNAL_TABLE = "user_rename_journal"
-
-# Names of the single-column indexes on the renamed FK columns, as the guide
-# names them; a referencing table not listed gets idx_<table without _>_<column>.
-CANONICAL_INDEX_NAMES = {
-    ("wallet", "user_id"): "idx_wallet_user_id",
-    ("smart_meter", "user_id"): "idx_smartmeter_user_id",
-    ("transaction_log", "user_id"): "idx_transactionlog_user_id",
-    ("idrs_conversion", "user_id"): "idx_idrsconversion_user_id",
-    ("market_trade", "buyer_user_id"): "idx_markettrade_buyer_user",
-    ("market_trade", "seller_user_id"): "idx_markettrade_seller_user",
-    ("token_blacklist", "user_id"): "idx_tokenblacklist_user_id",
-    ("trade_orders_cache", "user_id"): "idx_tradeorders_user_id",
-}
-
-TABLE_COMMENT = "User accounts table (formerly prosumer)"
-
-# (table, column) -> comment, as the guide writes them (the last two are ours:
-# the guide forgot those tables).
-COLUMN_COMMENTS = {
-    ("user", "user_id"): "Unique identifier for user",
-    ("wallet", "user_id"): "Reference to user who owns this wallet",
-    ("smart_meter", "user_id"): "Reference to user who owns this meter",
-    ("transaction_log", "user_id"): "Reference to user associated with this transaction",
-    ("market_trade", "buyer_user_id"): "User ID of the buyer",
-    ("market_trade", "seller_user_id"): "User ID of the seller",
-    ("idrs_conversion", "user_id"): "Reference to user who performed this conversion",
-    ("token_blacklist", "user_id"): "Reference to user whose token is blacklisted",
-    ("trade_orders_cache", "user_id"): "Reference to user who placed this order",
-}
-
-MESSAGE_PREFIX = "enerlink rename: "
-
-
-def _literal(value):
-    return psql.Literal(value).as_string(None)
-
-
-def _set_lock_timeout(lock_timeout):
-    return f"SET LOCAL lock_timeout = {_literal(lock_timeout)};"
-
-
-# Shared by forward and reverse: lock one table or fail naming who holds it.
-LOCK_FUNCTION = """
+-- Lock one table, or fail naming who holds it (the reverse defines the same function).
 CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass, lock_mode text) RETURNS void
 LANGUAGE plpgsql AS $lock$
 DECLARE
@@ -90,45 +27,38 @@ EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.relation = target AND l.granted AND l.pid <> pg_backend_pid();
     RAISE EXCEPTION '%could not lock table % (% mode) within lock_timeout %: held by %',
-            '{prefix}', target, lock_mode, current_setting('lock_timeout'),
+            'enerlink rename: ', target, lock_mode, current_setting('lock_timeout'),
             coalesce(holders, 'a transaction that ended meanwhile')
         USING ERRCODE = 'lock_not_available',
               HINT = 'Nothing was changed. Re-run "manage.py migrate" once that transaction ends '
                      '(or end it: SELECT pg_cancel_backend(<pid>)). ENERLINK_RENAME_LOCK_TIMEOUT sets the wait.';
 END
 $lock$;
-"""
 
 
-def forward_sql(lock_timeout="2s"):
-    """Statements of the forward rename (one transaction: the migration's)."""
-    canonical = json.dumps({f"{t}.{c}": name for (t, c), name in CANONICAL_INDEX_NAMES.items()})
-    comments = json.dumps({f"{t}.{c}": text for (t, c), text in COLUMN_COMMENTS.items()})
-    body = FORWARD_BODY
-    for key, value in {
-        "{prefix}": MESSAGE_PREFIX,
-        "{canonical}": _literal(canonical),
-        "{comments}": _literal(comments),
-        "{table_comment}": _literal(TABLE_COMMENT),
-    }.items():
-        body = body.replace(key, value)
-    return [_set_lock_timeout(lock_timeout), LOCK_FUNCTION.replace("{prefix}", MESSAGE_PREFIX), body]
-
-
-def reverse_sql(lock_timeout="2s"):
-    """Statements that undo the rename from what the forward step journaled."""
-    return [
-        _set_lock_timeout(lock_timeout),
-        LOCK_FUNCTION.replace("{prefix}", MESSAGE_PREFIX),
-        REVERSE_BODY.replace("{prefix}", MESSAGE_PREFIX),
-    ]
-
-
-FORWARD_BODY = r"""
 DO $rename$
 DECLARE
-    canonical constant jsonb := {canonical};
-    comments constant jsonb := {comments};
+    canonical constant jsonb := '{
+        "wallet.user_id": "idx_wallet_user_id",
+        "smart_meter.user_id": "idx_smartmeter_user_id",
+        "transaction_log.user_id": "idx_transactionlog_user_id",
+        "idrs_conversion.user_id": "idx_idrsconversion_user_id",
+        "market_trade.buyer_user_id": "idx_markettrade_buyer_user",
+        "market_trade.seller_user_id": "idx_markettrade_seller_user",
+        "token_blacklist.user_id": "idx_tokenblacklist_user_id",
+        "trade_orders_cache.user_id": "idx_tradeorders_user_id"
+    }';
+    comments constant jsonb := '{
+        "user.user_id": "Unique identifier for user",
+        "wallet.user_id": "Reference to user who owns this wallet",
+        "smart_meter.user_id": "Reference to user who owns this meter",
+        "transaction_log.user_id": "Reference to user associated with this transaction",
+        "market_trade.buyer_user_id": "User ID of the buyer",
+        "market_trade.seller_user_id": "User ID of the seller",
+        "idrs_conversion.user_id": "Reference to user who performed this conversion",
+        "token_blacklist.user_id": "Reference to user whose token is blacklisted",
+        "trade_orders_cache.user_id": "Reference to user who placed this order"
+    }';
     parent regclass;
     fk record;
     idx record;
@@ -136,25 +66,24 @@ DECLARE
     step integer := 0;
     new_column name;
     new_name text;
-    rows bigint;
     referencing regclass[];
 BEGIN
     -- 1. Preconditions: say what was found instead of failing on a raw SQL error.
     IF to_regclass('prosumer') IS NULL THEN
         IF to_regclass('"user"') IS NOT NULL THEN
             RAISE EXCEPTION '%found table "user" and no table prosumer: this database was already renamed, '
-                            'by hand or by the guide''s script', '{prefix}'
+                            'by hand or by the guide''s script', 'enerlink rename: '
                 USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" to see what that rename '
                              'got wrong (duplicate or CASCADE foreign keys, forgotten columns, missing indexes); '
                              'repair it or restore the pre-rename backup, then record this step with '
                              '"manage.py migrate accounts 0003 --fake". See docs/adoption.md.';
         END IF;
-        RAISE EXCEPTION '%there is no table prosumer to rename', '{prefix}'
+        RAISE EXCEPTION '%there is no table prosumer to rename', 'enerlink rename: '
             USING HINT = 'Nothing was changed. Is DATABASE_URL pointing at the EnerLink database?';
     END IF;
     IF to_regclass('"user"') IS NOT NULL THEN
         RAISE EXCEPTION '%both tables prosumer and "user" exist; refusing to guess which one holds the users',
-                '{prefix}'
+                'enerlink rename: '
             USING HINT = 'Nothing was changed. Drop or rename the stray one, then re-run "manage.py migrate".';
     END IF;
     parent := 'prosumer'::regclass;
@@ -176,30 +105,31 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = parent AND cardinality(conkey) > 1)
     THEN
         RAISE EXCEPTION '%a multi-column foreign key references prosumer; this rename handles single-column ones',
-                '{prefix}' USING HINT = 'Nothing was changed.';
+                'enerlink rename: ' USING HINT = 'Nothing was changed.';
     END IF;
     FOR fk IN SELECT * FROM enerlink_fk LOOP
         new_column := replace(fk.col, 'prosumer', 'user');
         IF new_column <> fk.col AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = fk.tbl
                                              AND attname = new_column AND NOT attisdropped) THEN
             RAISE EXCEPTION '%table % has both columns % and %: it looks partly renamed by hand',
-                    '{prefix}', fk.tbl, fk.col, new_column
+                    'enerlink rename: ', fk.tbl, fk.col, new_column
                 USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" and see docs/adoption.md.';
         END IF;
     END LOOP;
 
-    -- 3. Snapshot for the verification report, before any exclusive lock.
+    -- 3. Snapshot for the verification report, before any exclusive lock: each table's identity
+    --    (OID and data file: a rename keeps both, so the same rows are still there) with the
+    --    planner's row estimate for people to read, and each key's definition. Catalog reads
+    --    only, so its cost does not grow with the rows.
     SELECT array_agg(DISTINCT tbl ORDER BY tbl) INTO referencing FROM enerlink_fk;
-    PERFORM pg_temp.enerlink_lock(parent, 'ACCESS SHARE');
-    EXECUTE 'SELECT count(*) FROM prosumer' INTO rows;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
-    VALUES (0, 'row_count', 'table', 'prosumer', 'prosumer', 'user', jsonb_build_object('rows', rows));
-    FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
-        PERFORM pg_temp.enerlink_lock(obj.tbl, 'ACCESS SHARE');
-        EXECUTE format('SELECT count(*) FROM %s', obj.tbl) INTO rows;
-        INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
-        VALUES (0, 'row_count', 'table', obj.tbl_text, obj.tbl_text, obj.tbl_text, jsonb_build_object('rows', rows));
-    END LOOP;
+    SELECT 0, 'table_identity', 'table', c.oid::regclass::text, c.relname,
+           CASE WHEN c.oid = parent THEN 'user' ELSE c.relname END,
+           jsonb_build_object('oid', c.oid, 'relfilenode', c.relfilenode,
+                              'reltuples', c.reltuples::bigint, 'relpages', c.relpages)
+      FROM pg_class c
+     WHERE c.oid = ANY (coalesce(referencing, '{}') || parent)
+     ORDER BY c.relname;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details)
     SELECT 0, 'foreign_key', 'constraint', tbl_text, conname,
            left(tbl_name || '_' || replace(col, 'prosumer', 'user') || '_fkey', 63),
@@ -227,7 +157,7 @@ BEGIN
         IF new_name <> fk.conname THEN
             IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = fk.tbl AND conname = new_name) THEN
                 RAISE EXCEPTION '%table % already has a constraint named %: it looks partly renamed by hand',
-                        '{prefix}', fk.tbl, new_name
+                        'enerlink rename: ', fk.tbl, new_name
                     USING HINT = 'Nothing was changed. Run "manage.py verify_user_migration" and see docs/adoption.md.';
             END IF;
             EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', fk.tbl, fk.conname, new_name);
@@ -351,8 +281,8 @@ BEGIN
     step := step + 1;
     INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, old_value, new_value)
     VALUES (step, 'comment', 'table', '"user"', 'user', 'user', obj_description(parent, 'pg_class'),
-            {table_comment});
-    EXECUTE format('COMMENT ON TABLE "user" IS %L', {table_comment});
+            'User accounts table (formerly prosumer)');
+    EXECUTE format('COMMENT ON TABLE "user" IS %L', 'User accounts table (formerly prosumer)');
     FOR obj IN
         SELECT a.attrelid::regclass AS tbl, a.attrelid::regclass::text AS tbl_text, a.attname AS col,
                col_description(a.attrelid, a.attnum) AS old_comment,
@@ -368,64 +298,6 @@ BEGIN
         VALUES (step, 'comment', 'column', obj.tbl_text, obj.col, obj.col, obj.old_comment, obj.new_comment);
         EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', obj.tbl, obj.col, obj.new_comment);
     END LOOP;
-    RAISE NOTICE '%renamed prosumer to "user": % catalog changes', '{prefix}', step;
+    RAISE NOTICE '%renamed prosumer to "user": % catalog changes', 'enerlink rename: ', step;
 END
 $rename$;
-"""
-
-
-REVERSE_BODY = r"""
-DO $restore$
-DECLARE
-    entry record;
-    target text;
-BEGIN
-    IF to_regclass('"user"') IS NULL OR to_regclass('prosumer') IS NOT NULL THEN
-        RAISE EXCEPTION '%cannot restore prosumer: expected table "user" and no table prosumer', '{prefix}'
-            USING HINT = 'Nothing was changed.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM user_rename_journal WHERE kind = 'rename' AND object_type = 'table') THEN
-        RAISE EXCEPTION '%the rename journal is empty: nothing records the names to restore', '{prefix}'
-            USING HINT = 'Nothing was changed. This database was not renamed by this migration '
-                         '(it was faked or renamed by hand), so it cannot be restored exactly.';
-    END IF;
-
-    -- Same lock order as the forward step: referencing tables by name, the user table last.
-    FOR entry IN
-        SELECT DISTINCT table_name FROM user_rename_journal
-         WHERE kind = 'row_count' AND table_name <> 'prosumer' ORDER BY table_name
-    LOOP
-        PERFORM pg_temp.enerlink_lock(entry.table_name::regclass, 'ACCESS EXCLUSIVE');
-    END LOOP;
-    PERFORM pg_temp.enerlink_lock('"user"'::regclass, 'ACCESS EXCLUSIVE');
-
-    FOR entry IN SELECT * FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC LOOP
-        IF entry.kind = 'comment' AND entry.object_type = 'table' THEN
-            EXECUTE format('COMMENT ON TABLE %s IS %L', entry.table_name, entry.old_value);
-        ELSIF entry.kind = 'comment' THEN
-            EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', entry.table_name, entry.old_name, entry.old_value);
-        ELSIF entry.object_type = 'table' THEN
-            EXECUTE format('ALTER TABLE %I RENAME TO %I', entry.new_name, entry.old_name);
-        ELSIF entry.object_type IN ('column', 'index_column') THEN
-            EXECUTE format('ALTER TABLE %s RENAME COLUMN %I TO %I', entry.table_name, entry.new_name,
-                           entry.old_name);
-        ELSIF entry.object_type = 'constraint' THEN
-            EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', entry.table_name, entry.new_name,
-                           entry.old_name);
-        ELSIF entry.object_type = 'index' THEN
-            target := (SELECT c.oid::regclass::text FROM pg_class c
-                        WHERE c.relname = entry.new_name AND c.relkind IN ('i', 'I')
-                          AND c.relnamespace = (SELECT relnamespace FROM pg_class
-                                                 WHERE oid = entry.table_name::regclass));
-            EXECUTE format('ALTER INDEX %s RENAME TO %I', target, entry.old_name);
-        ELSIF entry.object_type = 'trigger' THEN
-            EXECUTE format('ALTER TRIGGER %I ON %s RENAME TO %I', entry.new_name, entry.table_name, entry.old_name);
-        ELSIF entry.object_type = 'sequence' THEN
-            EXECUTE format('ALTER SEQUENCE %I RENAME TO %I', entry.new_name, entry.old_name);
-        END IF;
-    END LOOP;
-    DELETE FROM user_rename_journal;
-    RAISE NOTICE '%restored table prosumer and its original names', '{prefix}';
-END
-$restore$;
-"""
