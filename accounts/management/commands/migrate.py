@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as DjangoMigrateCommand
 from django.db import DatabaseError
 
-from accounts.rename import MESSAGE_PREFIX
+# Every refusal of the rename SQL (accounts/migrations/0003_*.sql) starts with this.
+MESSAGE_PREFIX = "enerlink rename: "
 
 
 def rename_refusal(error):

@@ -8,14 +8,14 @@ fails or the database was not migrated yet, 2 when the report could not run
 import json
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accounts import verification
+from accounts import services, verification
 
 EXIT_FAILED = 1
 EXIT_CANNOT_RUN = 2
@@ -53,27 +53,37 @@ class Command(BaseCommand):
         console = Console(
             file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
         )
+        run = dict(using=database, fast=fast, store=not no_store, started_by=verification.describe_starter())
         try:
             if as_json or not sys.stderr.isatty():
-                report = verification.run_verification(database, fast=fast)
+                result = services.verify_and_store(**run)
             else:
-                report = self.run_with_progress(database, fast)
+                result = self.run_with_progress(run)
         except verification.NotMigrated as error:
             return self.stop(EXIT_FAILED, str(error), as_json)
         except verification.CannotVerify as error:
             return self.stop(EXIT_CANNOT_RUN, str(error), as_json)
 
-        run = (
-            None if no_store else verification.store_report(report, verification.describe_starter(), database)
-        )
+        report = result.report
         if as_json:
-            self.stdout.write(_json_dumps({**report.as_dict(), "run_id": run.pk if run else None}))
+            self.stdout.write(
+                _json_dumps(
+                    {
+                        **report.as_dict(),
+                        "run_id": result.run.pk if result.run else None,
+                        "not_stored": result.not_stored,
+                    }
+                )
+            )
         else:
-            self.print_report(console, report, run)
+            self.print_report(console, report, result)
         if not report.passed:
-            sys.exit(EXIT_FAILED)
+            raise CommandError(
+                f"verification failed: {report.count(verification.FAIL)} check(s) failed",
+                returncode=EXIT_FAILED,
+            )
 
-    def run_with_progress(self, database, fast):
+    def run_with_progress(self, run):
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -86,9 +96,9 @@ class Command(BaseCommand):
             def show(name, text):
                 progress.update(task, description=f"[bold]{name}[/]: {text}")
 
-            return verification.run_verification(database, fast=fast, progress=show)
+            return services.verify_and_store(**run, progress=show)
 
-    def print_report(self, console, report, run):
+    def print_report(self, console, report, result):
         table = Table(
             title=f"prosumer -> user verification: {report.database} on PostgreSQL {report.server_version} "
             f"({report.host})",
@@ -109,33 +119,30 @@ class Command(BaseCommand):
             )
         console.print(table)
         outcome_style = "bold green" if report.passed else "bold red"
-        stored = f" Stored as verification run #{run.pk}." if run else ""
+        stored = f" Stored as verification run #{result.run.pk}." if result.run else ""
+        if result.not_stored:
+            stored = f" {result.not_stored[:1].upper()}{result.not_stored[1:]}."
         console.print(
-            f"[{outcome_style}]{report.outcome.upper()}[/]: {report.count('fail')} failed, "
-            f"{report.count('warn')} warning(s), {report.count('skipped')} skipped, "
-            f"in {(report.finished_at - report.started_at).total_seconds():.2f} s.{stored}"
+            f"[{outcome_style}]{report.outcome.upper()}[/]: {report.count(verification.FAIL)} failed, "
+            f"{report.count(verification.WARN)} warning(s), {report.count(verification.SKIPPED)} skipped, "
+            f"in {report.seconds:.2f} s.{escape(stored)}"
         )
 
     def stop(self, code, reason, as_json):
         if as_json:
-            self.stdout.write(
-                _json_dumps(
-                    {
-                        "outcome": "not_migrated" if code == EXIT_FAILED else "error",
-                        "reason": reason,
-                        "checks": [],
-                    }
-                )
-            )
-        else:
-            self.stderr.write(reason)
-        sys.exit(code)
+            outcome = "not_migrated" if code == EXIT_FAILED else "error"
+            self.stdout.write(_json_dumps({"outcome": outcome, "reason": reason, "checks": []}))
+        raise CommandError(reason, returncode=code)
 
 
 def _describe(check):
     """Summary, plus the first details of a check that did not pass (problems come first) or of the sample."""
     lines = [check.summary]
-    shown = check.details if check.status in ("fail", "warn") or check.name in ALWAYS_DETAILED else []
+    shown = (
+        check.details
+        if check.status in (verification.FAIL, verification.WARN) or check.name in ALWAYS_DETAILED
+        else []
+    )
     lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")

@@ -1,0 +1,32 @@
+"""The table and column comments the models declare (the guide's) are in place."""
+
+from accounts.verification.expectations import expected_comments
+from accounts.verification.registry import check
+from accounts.verification.results import failed, passed
+
+TABLE_COMMENT = "SELECT obj_description(to_regclass(%s), 'pg_class')"
+COLUMN_COMMENT = (
+    "SELECT col_description(to_regclass(%s), "
+    "(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s))"
+)
+
+
+@check("comments", "table and column comments")
+def check_comments(ctx):
+    problems, details = [], []
+    for (table, column), wanted in sorted(
+        expected_comments().items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
+        if column is None:
+            actual = ctx.value(TABLE_COMMENT, [ctx.quote(table)])
+            where = f"table {table}"
+        else:
+            actual = ctx.value(COLUMN_COMMENT, [ctx.quote(table), ctx.quote(table), column])
+            where = f"column {table}.{column}"
+        if actual != wanted:
+            problems.append(f"{where}: comment is {actual!r}, expected {wanted!r}")
+        else:
+            details.append(f"{where}: {wanted}")
+    if problems:
+        return failed(f"{len(problems)} comment(s) missing or different", problems + details)
+    return passed(f"{len(details)} comments in place", details)

@@ -1,0 +1,51 @@
+"""The checks, registered by a decorator that says what each one is.
+
+A check is a plain function of a ``Context`` that returns an ``Outcome``. The
+decorator gives its name, title and severity, and whether it reads rows (those
+are skipped by ``--fast`` and by the admin's button, whose request must stay
+short). The report runs them in the order their modules are imported by
+``accounts.verification.checks``.
+"""
+
+from dataclasses import dataclass
+
+from accounts.verification.results import ERROR, WARNING
+
+AFTER_RENAME = "after_rename"
+
+_REGISTRY = {}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    title: str
+    severity: str
+    reads_rows: bool
+    suite: str
+    function: object
+
+    def __call__(self, ctx):
+        return self.function(ctx)
+
+
+def check(name, title, severity=ERROR, reads_rows=False, suite=AFTER_RENAME):
+    """Register the decorated function as the check ``name`` of ``suite``."""
+    if severity not in (ERROR, WARNING):
+        raise ValueError(f"severity of check {name!r} must be {ERROR!r} or {WARNING!r}, not {severity!r}")
+
+    def register(function):
+        key = (suite, name)
+        if key in _REGISTRY and _REGISTRY[key].function is not function:
+            raise ValueError(f"two checks are named {name!r} in suite {suite!r}")
+        _REGISTRY[key] = Check(name, title, severity, reads_rows, suite, function)
+        return function
+
+    return register
+
+
+def registered_checks(suite=AFTER_RENAME):
+    """The checks of ``suite``, in report order."""
+    import accounts.verification.checks  # noqa: F401 (importing the modules registers the checks)
+
+    return [registered for (key_suite, _), registered in _REGISTRY.items() if key_suite == suite]

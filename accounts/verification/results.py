@@ -1,0 +1,107 @@
+"""What a check returns and what a report holds.
+
+A check returns one ``Outcome``: passed or not, a one-line summary, and the
+details behind it. The runner turns it into a ``CheckResult`` by adding what the
+registry knows (name, title, severity) and how long it took: a failed check of
+severity error fails the report, one of severity warning only warns.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+PASS = "pass"  # noqa: S105 (a check status, not a password)
+FAIL = "fail"
+WARN = "warn"
+SKIPPED = "skipped"
+
+PASSED = "passed"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check found.
+
+    ``doubtful`` marks a finding that may be fine (a database renamed by other
+    means has no snapshot to compare with): it is reported as a warning even by
+    a check of severity error, so that the report does not cry wolf.
+    """
+
+    passed: bool
+    summary: str
+    details: list = field(default_factory=list)
+    doubtful: bool = False
+
+
+def passed(summary, details=()):
+    return Outcome(True, summary, list(details))
+
+
+def failed(summary, details=()):
+    return Outcome(False, summary, list(details))
+
+
+def doubtful(summary, details=()):
+    return Outcome(False, summary, list(details), doubtful=True)
+
+
+@dataclass
+class CheckResult:
+    name: str
+    title: str
+    severity: str
+    status: str
+    summary: str
+    details: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self):
+        return self.status in (PASS, SKIPPED)
+
+    @property
+    def skipped(self):
+        return self.status == SKIPPED
+
+    def as_dict(self):
+        return {**asdict(self), "passed": self.passed, "skipped": self.skipped}
+
+
+@dataclass
+class VerificationReport:
+    database: str
+    server_version: str
+    host: str
+    started_at: object
+    finished_at: object = None
+    fast: bool = False
+    checks: list = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return not any(check.status == FAIL for check in self.checks)
+
+    @property
+    def outcome(self):
+        return PASSED if self.passed else FAILED
+
+    def count(self, status):
+        return sum(1 for check in self.checks if check.status == status)
+
+    @property
+    def seconds(self):
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else None
+
+    def as_dict(self):
+        return {
+            "outcome": self.outcome,
+            "database": self.database,
+            "server_version": self.server_version,
+            "host": self.host,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "fast": self.fast,
+            "checks": [check.as_dict() for check in self.checks],
+        }

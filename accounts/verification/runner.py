@@ -1,0 +1,138 @@
+"""Run the registered checks against one database and collect a report."""
+
+import time
+
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.utils import timezone
+
+from accounts.verification.context import Context
+from accounts.verification.expectations import user_model
+from accounts.verification.registry import AFTER_RENAME, registered_checks
+from accounts.verification.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult, VerificationReport
+
+
+class NotMigrated(Exception):
+    """The database still has its legacy table: there is nothing to verify yet."""
+
+
+class CannotVerify(Exception):
+    """The report could not run at all (no connection, the wrong database, a refused query)."""
+
+
+def describe_server(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), current_setting('server_version')")
+        database, version = cursor.fetchone()
+    settings_dict = connection.settings_dict
+    host = settings_dict.get("HOST") or "local socket"
+    if str(host).startswith("/"):
+        host = f"socket {host}"
+    return database, version, f"{host}:{settings_dict.get('PORT') or 5432}"
+
+
+def first_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def ensure_verifiable(connection):
+    """Refuse, with the reason, when there is nothing to verify or no database to verify it in."""
+    try:
+        connection.ensure_connection()
+    except Exception as error:  # noqa: BLE001 (any driver error means: could not connect)
+        raise CannotVerify(f"could not connect to the database: {first_line(error)}") from error
+    user_table = connection.ops.quote_name(user_model()._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass('prosumer') IS NOT NULL, to_regclass(%s) IS NOT NULL, current_database()",
+            [user_table],
+        )
+        has_prosumer, has_user, database = cursor.fetchone()
+    if has_prosumer and not has_user:
+        raise NotMigrated(
+            f"not migrated: table prosumer still present in database {database!r}, run manage.py migrate"
+        )
+    if not has_user:
+        raise CannotVerify(
+            f'wrong database: {database!r} has neither table "user" nor prosumer; '
+            "check DATABASE_URL or --database"
+        )
+
+
+def outcome_status(registered, outcome):
+    if outcome.passed:
+        return PASS
+    if outcome.doubtful or registered.severity != ERROR:
+        return WARN
+    return FAIL
+
+
+def run_check(registered, ctx, statement_timeout):
+    """One check, under ``statement_timeout`` when given: a check that runs out of time is skipped."""
+    started = time.perf_counter()
+    if statement_timeout is None:
+        outcome = registered(ctx)
+    else:
+        try:
+            with transaction.atomic(using=ctx.connection.alias):
+                ctx.cursor.execute("SELECT set_config('statement_timeout', %s, true)", [statement_timeout])
+                outcome = registered(ctx)
+        except DatabaseError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
+                raise
+            return CheckResult(
+                registered.name,
+                registered.title,
+                registered.severity,
+                SKIPPED,
+                f"not finished within statement_timeout {statement_timeout}: "
+                "run manage.py verify_user_migration for the full report",
+                seconds=time.perf_counter() - started,
+            )
+    return CheckResult(
+        registered.name,
+        registered.title,
+        registered.severity,
+        outcome_status(registered, outcome),
+        outcome.summary,
+        outcome.details,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def run_verification(
+    using=DEFAULT_DB_ALIAS, fast=False, progress=None, statement_timeout=None, suite=AFTER_RENAME
+):
+    """Run every check of ``suite`` against the database behind ``using``; return a VerificationReport.
+
+    ``progress(name, text)`` is called before each check and for each table a check that reads
+    rows reads. ``fast`` skips the checks that read rows. ``statement_timeout`` (a PostgreSQL
+    interval, e.g. "5s") bounds each check's queries; a check that runs out of time is skipped.
+    Raises NotMigrated or CannotVerify when there is nothing to verify.
+    """
+    connection = connections[using]
+    ensure_verifiable(connection)
+    database, version, host = describe_server(connection)
+    report = VerificationReport(database, version, host, started_at=timezone.now(), fast=fast)
+    ctx = Context(connection, progress)
+    try:
+        for registered in registered_checks(suite):
+            if fast and registered.reads_rows:
+                report.checks.append(
+                    CheckResult(
+                        registered.name, registered.title, registered.severity, SKIPPED, "skipped (--fast)"
+                    )
+                )
+                continue
+            ctx.current_check = registered.name
+            if progress:
+                progress(registered.name, registered.title)
+            try:
+                report.checks.append(run_check(registered, ctx, statement_timeout))
+            except DatabaseError as error:
+                raise CannotVerify(
+                    f"check {registered.name} could not read the database: {first_line(error)}"
+                ) from error
+    finally:
+        ctx.close()
+    report.finished_at = timezone.now()
+    return report
