@@ -7,9 +7,15 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enerlink.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A configuration mistake (a missing DATABASE_URL, the development SECRET_KEY with DEBUG
+        # off) is one line that says what to set, not a traceback.
+        sys.exit(f"enerlink: {error}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
 """Settings for enerlink, read from the environment.
 
-``DATABASE_URL`` selects any PostgreSQL server; without it the project runs on
-the embedded PostgreSQL 18 (see ``enerlink.embedded``), so that a fresh clone
-works on a machine with no database server at all.
+``DATABASE_URL`` selects any PostgreSQL server. Without it, and only with
+``DEBUG`` on, the project runs on the embedded PostgreSQL 18 (see
+``enerlink.embedded``), so that a fresh clone works on a machine with no
+database server at all. With ``DEBUG`` off a missing ``DATABASE_URL`` is an
+error: a production pod that lost its variable must not start a database of
+its own in the app folder and migrate a fresh schema there.
 """
 
 import os
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "django_extensions",
     "accounts",
     "energy",
+    "enerlink.devtools",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +92,11 @@ def database_url():
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set and DEBUG is off: set DATABASE_URL to the production database "
+            "(the embedded PostgreSQL is a development default and only starts with DEBUG on)."
+        )
     from enerlink import embedded
 
     return embedded.ensure_database(os.environ.get("ENERLINK_DATABASE", embedded.DEFAULT_DATABASE))
@@ -121,6 +130,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # How long the rename migration waits for each table lock before it gives up,
 # changes nothing and tells who holds the lock (PostgreSQL interval syntax).
 ENERLINK_RENAME_LOCK_TIMEOUT = os.environ.get("ENERLINK_RENAME_LOCK_TIMEOUT", "2s")
+
+# The admin's "Run verification now" runs the checks that read only the catalog, each query
+# bounded by this statement_timeout, so that no web request runs for seconds.
+ENERLINK_ADMIN_VERIFY_STATEMENT_TIMEOUT = os.environ.get("ENERLINK_ADMIN_VERIFY_STATEMENT_TIMEOUT", "5s")
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

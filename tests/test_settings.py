@@ -1,0 +1,45 @@
+"""Settings read from the environment: the embedded server is a development default only."""
+
+import os
+import subprocess
+import sys
+
+from enerlink.devtools import scratch
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), *args],
+        cwd=scratch.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(**extra):
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(DEBUG="0", SECRET_KEY="a-production-secret-key-that-is-long-enough-for-the-checks", **extra)
+    return env
+
+
+def test_without_database_url_and_debug_off_the_project_refuses_to_start(tmp_path):
+    """A production pod that lost DATABASE_URL must not start a database of its own in the app folder."""
+    data_dir = tmp_path / "pgdata"
+    result = manage("migrate", env=production_env(ENERLINK_PGDATA=str(data_dir)))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "enerlink: DATABASE_URL is not set and DEBUG is off: set DATABASE_URL to the production database "
+        "(the embedded PostgreSQL is a development default and only starts with DEBUG on)."
+    ]
+    assert not data_dir.exists(), "no embedded server may be started"
+
+
+def test_the_development_secret_key_is_refused_with_debug_off(owner_role):
+    env = production_env(DATABASE_URL=scratch.server_url("postgres"))
+    env.pop("SECRET_KEY")
+    result = manage("check", env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("enerlink: DEBUG is off but SECRET_KEY is the development key.")
