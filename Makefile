@@ -15,7 +15,7 @@ COVERAGE := --cov=accounts --cov=energy --cov-report=term-missing:skip-covered
 ERD_MODELS := $(BIN)/python manage.py graph_models accounts energy --dot --group-models --color-code-deletions
 ERD_STRIP := sed -e '/^  \/\/ Created: /d'
 
-.PHONY: demo test install quality lint migration-lint makemigrations-check deploy-check erd erd-check bench screenshots clean-db
+.PHONY: demo test install browser quality lint migration-lint makemigrations-check deploy-check erd erd-check bench screenshots clean-db
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,26 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+## Debian's chromium and chromium-driver, which the browser test drives; installed when missing.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then \
+		echo "== installing Debian's chromium and chromium-driver for the browser test"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "make test needs Debian's chromium and chromium-driver for its browser test, and cannot install them" \
+			"without root: run 'sudo apt-get install chromium chromium-driver', then make test again."; \
+		exit 1; \
+	fi
+
 ## Build a legacy database of $(USERS) users on the embedded PostgreSQL, migrate (rename) it, verify it.
 demo: $(STAMP)
 	$(BIN)/python manage.py demo --users $(USERS)
 
 ## The test suite, on the embedded PostgreSQL 18, or on DATABASE_URL's server when set.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(COVERAGE)
 
 ## Every quality gate of CI; each one is also a target of its own.
@@ -50,9 +64,10 @@ migration-lint: $(STAMP)
 makemigrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## Django's deployment checks, with production settings; warnings fail too.
+## Django's deployment checks, with production settings; warnings fail too. (No connection is made:
+## the URL only satisfies the production rule that DATABASE_URL must be set.)
 deploy-check: $(STAMP)
-	DEBUG=0 ALLOWED_HOSTS=enerlink.example.com \
+	DEBUG=0 ALLOWED_HOSTS=enerlink.example.com DATABASE_URL=postgresql://enerlink@db.invalid/enerlink \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

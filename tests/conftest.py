@@ -1,17 +1,91 @@
+"""Fixtures: scratch databases on the server under test, cloned from templates built once per session.
+
+Each legacy state a test starts from (the production-style fixture, adopted by the
+initial migrations, renamed by ``migrate``) is built once, by the same ``manage.py``
+commands a team runs, into a template; every test gets its own copy by
+``CREATE DATABASE ... TEMPLATE``, a file copy that takes a fraction of a second.
+"""
+
+from pathlib import Path
+
 import pytest
 
-from tests import pg
+from enerlink.devtools import scratch
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LEGACY_FIXTURE = FIXTURES / "legacy_database.sql"
 
 
 def pytest_sessionstart(session):
     # Fail fast, with the way out, when the server is down.
-    with pg.admin_connect():
+    with scratch.admin_connect():
         pass
 
 
 @pytest.fixture(scope="session")
 def owner_role():
-    return pg.ensure_owner_role()
+    return scratch.ensure_owner_role()
+
+
+def build_raw(database):
+    database.run_sql_file(LEGACY_FIXTURE)
+
+
+def build_adopted(database):
+    build_raw(database)
+    scratch.migrate_to_legacy(database)
+
+
+def build_created(database):
+    scratch.migrate_to_legacy(database)
+
+
+def build_ready(database):
+    build_adopted(database)
+    database.manage("migrate", "accounts", "0002")
+
+
+def build_renamed(database):
+    build_ready(database)
+    database.manage("migrate")
+
+
+BUILDERS = {
+    "raw": build_raw,
+    "adopted": build_adopted,
+    "created": build_created,
+    "ready": build_ready,
+    "renamed": build_renamed,
+}
+
+
+class Templates:
+    """Template databases, each built on first use and dropped at the end of the session."""
+
+    def __init__(self):
+        self.built = {}
+
+    def get(self, kind):
+        if kind not in self.built:
+            database = scratch.ScratchDatabase(prefix=f"enerlink_tpl_{kind}_")
+            try:
+                BUILDERS[kind](database)
+            except BaseException:
+                database.drop()
+                raise
+            self.built[kind] = database
+        return self.built[kind]
+
+    def drop(self):
+        for database in self.built.values():
+            database.drop()
+
+
+@pytest.fixture(scope="session")
+def templates(owner_role):
+    built = Templates()
+    yield built
+    built.drop()
 
 
 @pytest.fixture
@@ -20,7 +94,7 @@ def scratch_db(owner_role):
     created = []
 
     def make(template=None):
-        database = pg.ScratchDatabase(template=template)
+        database = scratch.ScratchDatabase(template=template)
         created.append(database)
         return database
 
@@ -30,11 +104,33 @@ def scratch_db(owner_role):
 
 
 @pytest.fixture
-def legacy_db(scratch_db):
-    """A database holding the hand-written legacy fixture (tests/fixtures/legacy_database.sql)."""
-    database = scratch_db()
-    database.run_sql_file(pg.FIXTURES / "legacy_database.sql")
-    return database
+def legacy_db(scratch_db, templates):
+    """The hand-written production-style legacy copy (tests/fixtures/legacy_database.sql), not yet adopted."""
+    return scratch_db(template=templates.get("raw"))
+
+
+@pytest.fixture
+def adopted_db(scratch_db, templates):
+    """The legacy copy adopted by the initial migrations (plus Django's own tables): ready to rename."""
+    return scratch_db(template=templates.get("adopted"))
+
+
+@pytest.fixture
+def created_db(scratch_db, templates):
+    """An empty database given the legacy schema by the initial migrations (plus Django's own tables)."""
+    return scratch_db(template=templates.get("created"))
+
+
+@pytest.fixture
+def ready_db(scratch_db, templates):
+    """The adopted legacy copy with the rename's journal table (accounts 0002): the step before the rename."""
+    return scratch_db(template=templates.get("ready"))
+
+
+@pytest.fixture
+def renamed_db(scratch_db, templates):
+    """The legacy copy, adopted and renamed by ``manage.py migrate``."""
+    return scratch_db(template=templates.get("renamed"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,7 @@
 """Smoke test of benchmarks/: the whole benchmark at 1,000 users, once. No timing is asserted."""
 
 from benchmarks import rename
-from tests import pg
+from enerlink.devtools import scratch
 
 GUIDE_DOUBLED_COLUMNS = [
     "idrs_conversion.user_id",
@@ -72,7 +72,7 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
     assert "## Targets" in text and "## Method" in text and "## Every run" in text
 
     # Nothing of the run is left on the server.
-    with pg.admin_connect() as conn:
+    with scratch.admin_connect() as conn:
         left = conn.execute(
             "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [outcome["run_id"]]
         ).fetchall()

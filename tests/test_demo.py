@@ -5,13 +5,13 @@ import subprocess
 import sys
 import uuid
 
-from tests import pg
+from enerlink.devtools import scratch
 
 
 def run_demo(*args, env):
     return subprocess.run(
-        [sys.executable, str(pg.PROJECT_ROOT / "manage.py"), "demo", *args],
-        cwd=pg.PROJECT_ROOT,
+        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), "demo", *args],
+        cwd=scratch.PROJECT_ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -43,7 +43,7 @@ def test_the_demo_builds_renames_and_verifies_on_the_embedded_server():
 
 
 def test_the_demo_refuses_to_reset_a_database_named_by_database_url():
-    env = {**os.environ, "DATABASE_URL": pg.server_url("postgres"), "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "DATABASE_URL": scratch.server_url("postgres"), "PYTHONWARNINGS": "ignore"}
     result = run_demo("--users", "10", env=env)
     assert result.returncode == 1
     assert "only does that on the embedded PostgreSQL. Unset DATABASE_URL" in result.stderr

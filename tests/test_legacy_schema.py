@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests import pg
+from enerlink.devtools import scratch
 
 # legacy-schema.md, column by column: (type as format_type prints it, NOT NULL, default).
 V = "character varying"
@@ -243,18 +243,18 @@ def test_the_fixture_follows_legacy_schema_md(legacy_db):
 
 
 def test_adoption_leaves_a_legacy_database_untouched(legacy_db):
-    before_schema = pg.schema_dump(legacy_db)
-    before_rows = pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES)
+    before_schema = scratch.schema_dump(legacy_db)
+    before_rows = scratch.table_fingerprints(legacy_db, scratch.LEGACY_TABLES)
     legacy_db.manage("migrate", "accounts", "0001")
     legacy_db.manage("migrate", "energy", "0001")
     before_lines = set(before_schema.splitlines())
-    after_lines = pg.schema_dump(legacy_db).splitlines()
+    after_lines = scratch.schema_dump(legacy_db).splitlines()
     # Adoption adds Django's own tables and touches nothing of the legacy schema.
     assert before_lines <= set(after_lines)
     added = [line for line in after_lines if line not in before_lines]
-    assert [line for line in added if any(table in line for table in pg.LEGACY_TABLES)] == []
+    assert [line for line in added if any(table in line for table in scratch.LEGACY_TABLES)] == []
     assert any("django_migrations" in line for line in added)
-    assert pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES) == before_rows
+    assert scratch.table_fingerprints(legacy_db, scratch.LEGACY_TABLES) == before_rows
 
 
 def test_adoption_refuses_a_table_that_is_not_the_legacy_one(scratch_db):
@@ -276,10 +276,10 @@ def test_data_builder_counts_and_foreign_keys(scratch_db, users):
     database = scratch_db()
     database.manage("migrate", "accounts", "0001")
     database.manage("migrate", "energy", "0001")
-    schema_before = pg.schema_dump(database)
+    schema_before = scratch.schema_dump(database)
     database.manage("build_legacy_data", "--users", str(users), "--batch-size", "50")
     # The keys dropped for the load are back, with the same names and definitions, validated.
-    assert pg.schema_dump(database) == schema_before
+    assert scratch.schema_dump(database) == schema_before
     per_user = {
         "prosumer": 1,
         "wallet": 2,

@@ -9,8 +9,8 @@ import shutil
 import subprocess
 import sys
 
-from energy.management.commands.lint_migrations import IGNORED, lint_sql
-from tests import pg
+from enerlink.devtools import scratch
+from enerlink.devtools.squawk import IGNORED, lint_sql
 
 DANGEROUS_MIGRATION = """
 from django.db import migrations, models
@@ -80,10 +80,10 @@ def test_a_dangerous_migration_fails_the_lint(scratch_db, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     for name in ["manage.py", ".squawk.toml"]:
-        shutil.copy2(pg.PROJECT_ROOT / name, project / name)
+        shutil.copy2(scratch.PROJECT_ROOT / name, project / name)
     for package in ["enerlink", "accounts", "energy"]:
         shutil.copytree(
-            pg.PROJECT_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__")
+            scratch.PROJECT_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__")
         )
     migrations = project / "energy" / "migrations"
     previous = max(path.stem for path in migrations.glob("0*.py"))

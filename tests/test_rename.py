@@ -6,9 +6,7 @@ import time
 import psycopg
 import pytest
 
-from accounts.rename import CANONICAL_INDEX_NAMES, COLUMN_COMMENTS, TABLE_COMMENT
-from tests import pg
-from tests.pg import migrate_to_legacy
+from enerlink.devtools import scratch
 
 REFERENCING_COLUMNS = {
     ("wallet", "user_id"),
@@ -21,6 +19,30 @@ REFERENCING_COLUMNS = {
     ("token_blacklist", "user_id"),
 }
 GUIDE_COMPOSITES = {"idx_wallet_user_active", "idx_smartmeter_user_status"}
+# The guide's names for the single-column indexes (ours for the two tables it forgot).
+CANONICAL_INDEX_NAMES = {
+    ("wallet", "user_id"): "idx_wallet_user_id",
+    ("smart_meter", "user_id"): "idx_smartmeter_user_id",
+    ("transaction_log", "user_id"): "idx_transactionlog_user_id",
+    ("idrs_conversion", "user_id"): "idx_idrsconversion_user_id",
+    ("market_trade", "buyer_user_id"): "idx_markettrade_buyer_user",
+    ("market_trade", "seller_user_id"): "idx_markettrade_seller_user",
+    ("token_blacklist", "user_id"): "idx_tokenblacklist_user_id",
+    ("trade_orders_cache", "user_id"): "idx_tradeorders_user_id",
+}
+TABLE_COMMENT = "User accounts table (formerly prosumer)"
+# The guide's column comments (the last two are ours: the guide forgot those tables).
+COLUMN_COMMENTS = {
+    ("user", "user_id"): "Unique identifier for user",
+    ("wallet", "user_id"): "Reference to user who owns this wallet",
+    ("smart_meter", "user_id"): "Reference to user who owns this meter",
+    ("transaction_log", "user_id"): "Reference to user associated with this transaction",
+    ("market_trade", "buyer_user_id"): "User ID of the buyer",
+    ("market_trade", "seller_user_id"): "User ID of the seller",
+    ("idrs_conversion", "user_id"): "Reference to user who performed this conversion",
+    ("token_blacklist", "user_id"): "Reference to user whose token is blacklisted",
+    ("trade_orders_cache", "user_id"): "Reference to user who placed this order",
+}
 
 
 def user_foreign_keys(conn):
@@ -95,9 +117,8 @@ def assert_renamed(conn):
     assert names_with_prosumer(conn) == []
 
 
-def test_fresh_database_forward_to_head(scratch_db):
-    database = scratch_db()
-    migrate_to_legacy(database)
+def test_fresh_database_forward_to_head(created_db):
+    database = created_db
     database.manage("migrate")
     with database.connect() as conn:
         assert_renamed(conn)
@@ -115,7 +136,7 @@ def test_fresh_database_forward_to_head(scratch_db):
 
 def catalog_identity(conn):
     """What a metadata-only rename must not change: storage files and constraint identities."""
-    tables = [table for table in pg.LEGACY_TABLES if table != "prosumer"]
+    tables = [table for table in scratch.LEGACY_TABLES if table != "prosumer"]
     parent = conn.execute(
         "SELECT coalesce(to_regclass('prosumer'), to_regclass('\"user\"'))::oid"
     ).fetchone()[0]
@@ -147,16 +168,14 @@ def catalog_identity(conn):
     return files, keys, index_columns
 
 
-def test_legacy_fixture_round_trip_restores_everything(legacy_db):
-    migrate_to_legacy(legacy_db)
-    legacy_db.manage("migrate", "accounts", "0002")
-    before_schema = pg.schema_dump(legacy_db)
-    before_rows = pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES)
-    with legacy_db.connect() as conn:
+def test_legacy_fixture_round_trip_restores_everything(ready_db):
+    before_schema = scratch.schema_dump(ready_db)
+    before_rows = scratch.table_fingerprints(ready_db, scratch.LEGACY_TABLES)
+    with ready_db.connect() as conn:
         before_identity = catalog_identity(conn)
 
-    legacy_db.manage("migrate")
-    with legacy_db.connect() as conn:
+    ready_db.manage("migrate")
+    with ready_db.connect() as conn:
         assert_renamed(conn)
         # Metadata only: no table rewritten, no key dropped and re-added, every rule kept.
         assert catalog_identity(conn)[:2] == before_identity[:2]
@@ -167,43 +186,48 @@ def test_legacy_fixture_round_trip_restores_everything(legacy_db):
         ).fetchone() == (1,)
         # Hand-made objects follow the renamed table (views are stored by OID).
         assert conn.execute("SELECT count(*) FROM prosumer_wallet_summary").fetchone() == (2,)
-        # The journal recorded the snapshot the verification report compares with.
-        snapshot = dict(
-            conn.execute(
-                "SELECT table_name, (details->>'rows')::int FROM user_rename_journal WHERE kind = 'row_count'"
-            ).fetchall()
-        )
-        assert snapshot["prosumer"] == 2 and snapshot["transaction_log"] == 2
+        # The journal recorded each table's identity (OID and data file), which the rename kept.
+        snapshot = conn.execute(
+            "SELECT j.new_name, (j.details->>'oid')::oid = c.oid, "
+            "(j.details->>'relfilenode')::oid = c.relfilenode FROM user_rename_journal j "
+            "JOIN pg_class c ON c.oid = (j.details->>'oid')::oid "
+            "WHERE j.kind = 'table_identity' ORDER BY 1"
+        ).fetchall()
+        renamed_tables = sorted({"user", *(table for table, _ in REFERENCING_COLUMNS)})
+        assert snapshot == [(table, True, True) for table in renamed_tables]
 
-    legacy_db.manage("migrate", "accounts", "0002")
-    assert pg.schema_dump(legacy_db) == before_schema
-    assert pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES) == before_rows
-    with legacy_db.connect() as conn:
+    ready_db.manage("migrate", "accounts", "0002")
+    assert scratch.schema_dump(ready_db) == before_schema
+    assert scratch.table_fingerprints(ready_db, scratch.LEGACY_TABLES) == before_rows
+    with ready_db.connect() as conn:
         assert catalog_identity(conn) == before_identity
         assert conn.execute("SELECT count(*) FROM user_rename_journal").fetchone() == (0,)
 
     # And forward again: the round trip is repeatable.
-    legacy_db.manage("migrate")
-    with legacy_db.connect() as conn:
+    ready_db.manage("migrate")
+    with ready_db.connect() as conn:
         assert_renamed(conn)
 
 
-def test_reverse_to_0001_drops_only_what_the_migrations_added(legacy_db):
-    migrate_to_legacy(legacy_db)
-    before_schema = pg.schema_dump(legacy_db)
-    legacy_db.manage("migrate")
-    legacy_db.manage("migrate", "accounts", "0001")
-    assert pg.schema_dump(legacy_db) == before_schema
+def test_reverse_to_0001_drops_only_what_the_migrations_added(adopted_db):
+    before_schema = scratch.schema_dump(adopted_db)
+    adopted_db.manage("migrate")
+    adopted_db.manage("migrate", "accounts", "0001")
+    assert scratch.schema_dump(adopted_db) == before_schema
 
 
-def test_sqlmigrate_shows_the_sql_that_runs(scratch_db):
-    database = scratch_db()
-    migrate_to_legacy(database)
+def test_sqlmigrate_shows_the_sql_that_runs(created_db):
+    database = created_db
     out = database.manage("sqlmigrate", "accounts", "0003").stdout
     assert "SET LOCAL lock_timeout = '2s';" in out
-    assert "FROM pg_constraint c" in out and "ALTER TABLE %s RENAME COLUMN %I TO %I" in out
-    assert "DROP CONSTRAINT" not in out and "session_replication_role" not in out
-    assert "CREATE INDEX" not in out
+    # The file beside the migration is what runs, byte for byte.
+    migrations = scratch.PROJECT_ROOT / "accounts" / "migrations"
+    forward = (migrations / "0003_rename_prosumer_to_user.forward.sql").read_text()
+    assert forward.strip() in out
+    statements = "\n".join(line for line in out.splitlines() if not line.lstrip().startswith("--"))
+    assert "FROM pg_constraint c" in statements and "ALTER TABLE %s RENAME COLUMN %I TO %I" in statements
+    assert "DROP CONSTRAINT" not in statements and "session_replication_role" not in statements
+    assert "CREATE INDEX" not in statements
     backwards = database.manage("sqlmigrate", "accounts", "0003", "--backwards").stdout
     assert "FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC" in backwards
     env_timeout = database.manage(
@@ -212,22 +236,20 @@ def test_sqlmigrate_shows_the_sql_that_runs(scratch_db):
     assert "SET LOCAL lock_timeout = '750ms';" in env_timeout
 
 
-def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(legacy_db):
-    migrate_to_legacy(legacy_db)
-    legacy_db.manage("migrate", "accounts", "0002")
-    before = pg.schema_dump(legacy_db)
+def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(ready_db):
+    before = scratch.schema_dump(ready_db)
     started = time.monotonic()
-    legacy_db.manage("showmigrations", "accounts")
+    ready_db.manage("showmigrations", "accounts")
     startup = time.monotonic() - started
 
-    blocker = legacy_db.connect()
+    blocker = ready_db.connect()
     blocker.autocommit = False
     blocker.execute("SET application_name = 'long-report'")
     blocker.execute("SELECT count(*) FROM wallet")  # ACCESS SHARE, held until the transaction ends
     blocker_pid = blocker.info.backend_pid
     try:
         started = time.monotonic()
-        result = legacy_db.manage("migrate", check=False, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "1s"})
+        result = ready_db.manage("migrate", check=False, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "1s"})
         elapsed = time.monotonic() - started
     finally:
         blocker.rollback()
@@ -238,21 +260,19 @@ def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(legacy
     assert "Nothing was changed" in result.stderr and "Traceback" not in result.stderr
     # Within lock_timeout plus a second (beyond the command's own start-up time).
     assert elapsed < startup + 1.0 + 1.0, (elapsed, startup)
-    assert pg.schema_dump(legacy_db) == before
-    legacy_db.manage("migrate")
-    with legacy_db.connect() as conn:
+    assert scratch.schema_dump(ready_db) == before
+    ready_db.manage("migrate")
+    with ready_db.connect() as conn:
         assert_renamed(conn)
 
 
-def test_writes_wait_only_while_the_rename_holds_its_locks(legacy_db):
+def test_writes_wait_only_while_the_rename_holds_its_locks(ready_db):
     """A writer running beside the rename keeps working: its inserts land before or after."""
-    migrate_to_legacy(legacy_db)
-    legacy_db.manage("migrate", "accounts", "0002")
     stop = threading.Event()
     outcomes = []
 
     def writer():
-        with legacy_db.connect() as conn:
+        with ready_db.connect() as conn:
             while not stop.is_set():
                 for column in ("prosumer_id", "user_id"):
                     try:
@@ -269,12 +289,12 @@ def test_writes_wait_only_while_the_rename_holds_its_locks(legacy_db):
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        legacy_db.manage("migrate")
+        ready_db.manage("migrate")
     finally:
         stop.set()
         thread.join()
     assert "prosumer_id" in outcomes or "user_id" in outcomes
-    with legacy_db.connect() as conn:
+    with ready_db.connect() as conn:
         assert_renamed(conn)
         assert conn.execute(
             "SELECT count(*) FROM transaction_log WHERE transaction_type = 'PROBE'"
@@ -282,12 +302,10 @@ def test_writes_wait_only_while_the_rename_holds_its_locks(legacy_db):
 
 
 @pytest.mark.parametrize("fail_at_step", [1, 12, 30])
-def test_an_exception_between_two_statements_leaves_nothing_changed(legacy_db, fail_at_step):
-    migrate_to_legacy(legacy_db)
-    legacy_db.manage("migrate", "accounts", "0002")
+def test_an_exception_between_two_statements_leaves_nothing_changed(ready_db, fail_at_step):
     # The rename journals each statement right after running it; a trigger on the journal
     # interrupts the transaction between statement N and N+1.
-    with legacy_db.connect() as conn:
+    with ready_db.connect() as conn:
         conn.execute(
             f"""
             CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -301,41 +319,38 @@ def test_an_exception_between_two_statements_leaves_nothing_changed(legacy_db, f
                 FOR EACH ROW EXECUTE FUNCTION inject_failure();
             """
         )
-    before_schema = pg.schema_dump(legacy_db)
-    before_rows = pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES)
-    result = legacy_db.manage("migrate", check=False)
+    before_schema = scratch.schema_dump(ready_db)
+    before_rows = scratch.table_fingerprints(ready_db, scratch.LEGACY_TABLES)
+    result = ready_db.manage("migrate", check=False)
     assert result.returncode == 1
     assert f"injected failure after rename step {fail_at_step}" in result.stderr
-    assert pg.schema_dump(legacy_db) == before_schema
-    assert pg.table_fingerprints(legacy_db, pg.LEGACY_TABLES) == before_rows
-    with legacy_db.connect() as conn:
+    assert scratch.schema_dump(ready_db) == before_schema
+    assert scratch.table_fingerprints(ready_db, scratch.LEGACY_TABLES) == before_rows
+    with ready_db.connect() as conn:
         assert conn.execute(
             "SELECT count(*) FROM django_migrations WHERE app = 'accounts' AND name LIKE '0003%%'"
         ).fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM user_rename_journal").fetchone() == (0,)
         conn.execute("DROP TRIGGER inject_failure ON user_rename_journal")
-    legacy_db.manage("migrate")
+    ready_db.manage("migrate")
 
 
-def test_a_database_renamed_by_the_guide_gets_a_clear_message(legacy_db):
-    migrate_to_legacy(legacy_db)
-    legacy_db.manage("migrate", "accounts", "0002")
-    with legacy_db.connect(superuser=True) as conn:
-        conn.execute((pg.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql").read_text())
-    before = pg.schema_dump(legacy_db)
-    result = legacy_db.manage("migrate", check=False)
+def test_a_database_renamed_by_the_guide_gets_a_clear_message(ready_db):
+    with ready_db.connect(superuser=True) as conn:
+        conn.execute((scratch.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql").read_text())
+    before = scratch.schema_dump(ready_db)
+    result = ready_db.manage("migrate", check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert 'found table "user" and no table prosumer: this database was already renamed' in result.stderr
     assert "manage.py verify_user_migration" in result.stderr
-    assert pg.schema_dump(legacy_db) == before
+    assert scratch.schema_dump(ready_db) == before
 
 
-def test_a_partly_renamed_database_is_refused(legacy_db):
-    migrate_to_legacy(legacy_db)
-    with legacy_db.connect() as conn:
+def test_a_partly_renamed_database_is_refused(adopted_db):
+    with adopted_db.connect() as conn:
         conn.execute("ALTER TABLE wallet ADD COLUMN user_id varchar")
-    result = legacy_db.manage("migrate", check=False)
+    result = adopted_db.manage("migrate", check=False)
     assert result.returncode == 1
     assert "table wallet has both columns prosumer_id and user_id" in result.stderr
 

@@ -9,26 +9,9 @@ import json
 
 import pytest
 
-from tests import pg
-from tests.pg import migrate_to_legacy
+from enerlink.devtools import scratch
 
-GUIDE_SCRIPT = pg.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql"
-
-
-@pytest.fixture(scope="module")
-def renamed_template(owner_role):
-    """The legacy fixture, renamed by ``manage.py migrate``; tests work on copies of it."""
-    database = pg.ScratchDatabase()
-    database.run_sql_file(pg.FIXTURES / "legacy_database.sql")
-    migrate_to_legacy(database)
-    database.manage("migrate")
-    yield database
-    database.drop()
-
-
-@pytest.fixture
-def renamed_db(scratch_db, renamed_template):
-    return scratch_db(template=renamed_template)
+GUIDE_SCRIPT = scratch.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql"
 
 
 def verify(database, *args, env=None):
@@ -60,7 +43,7 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
     assert "token_blacklist.user_id: token_blacklist_user_id_fkey ON DELETE CASCADE" in problems(
         checks["foreign_keys"]
     )
-    assert "transaction_log: 2 before the rename, 2 now" in problems(checks["row_counts"])
+    assert "transaction_log: same table and data file as at the rename" in problems(checks["table_identity"])
     # The sample masks emails and never carries secrets.
     sample = checks["relationship_sample"]["details"]
     assert sample == [
@@ -82,7 +65,15 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
 
 def test_the_readable_report_names_every_check(renamed_db):
     result = renamed_db.manage("verify_user_migration", "--no-store")
-    for name in ["user_table", "foreign_keys", "orphans", "indexes", "row_counts", "comments", "migrations"]:
+    for name in [
+        "user_table",
+        "foreign_keys",
+        "orphans",
+        "indexes",
+        "table_identity",
+        "comments",
+        "migrations",
+    ]:
         assert name in result.stdout
     assert "PASSED: 0 failed, 1 warning(s)" in result.stdout
     with renamed_db.connect() as conn:
@@ -93,22 +84,18 @@ def test_fast_skips_the_checks_that_read_every_row(renamed_db):
     code, report, checks, _ = verify(renamed_db, "--fast")
     assert code == 0
     assert report["fast"] is True
-    assert {name for name, check in checks.items() if check["status"] == "skipped"} == {
-        "orphans",
-        "row_counts",
-    }
+    assert {name for name, check in checks.items() if check["status"] == "skipped"} == {"orphans"}
 
 
-def test_not_migrated_yet_says_so_and_exits_1(legacy_db):
-    migrate_to_legacy(legacy_db)
-    result = legacy_db.manage("verify_user_migration", check=False)
+def test_not_migrated_yet_says_so_and_exits_1(adopted_db):
+    result = adopted_db.manage("verify_user_migration", check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert (
-        f"not migrated: table prosumer still present in database {legacy_db.name!r}, run manage.py migrate"
+        f"not migrated: table prosumer still present in database {adopted_db.name!r}, run manage.py migrate"
         in result.stderr
     )
-    code, report, _, _ = verify(legacy_db)
+    code, report, _, _ = verify(adopted_db)
     assert (code, report["outcome"]) == (1, "not_migrated")
 
 
@@ -117,7 +104,7 @@ def test_a_wrong_database_exits_2_with_one_line(scratch_db):
     result = database.manage("verify_user_migration", check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f'wrong database: {database.name!r} has neither table "user" nor prosumer; '
+        f'CommandError: wrong database: {database.name!r} has neither table "user" nor prosumer; '
         "check DATABASE_URL or --database"
     ]
 
@@ -129,7 +116,9 @@ def test_no_connection_exits_2_with_one_line(scratch_db):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("could not connect to the database:"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("CommandError: could not connect to the database:"), (
+        result.stderr
+    )
 
 
 def test_an_unknown_alias_exits_2(renamed_db):
@@ -198,9 +187,9 @@ DAMAGE = {
         ['ALTER TABLE "user" ALTER COLUMN name TYPE text'],
         {"user_table": 'column "user".name is text, the model says character varying'},
     ),
-    "rows lost": (
-        ["DELETE FROM token_blacklist"],
-        {"row_counts": "token_blacklist: 1 before the rename, 0 now (fewer)"},
+    "table gone": (
+        ["DROP TABLE token_blacklist"],
+        {"table_identity": "table token_blacklist is gone"},
     ),
     "comment removed": (
         ["COMMENT ON COLUMN wallet.user_id IS NULL"],
@@ -258,11 +247,10 @@ def test_a_pending_migration_fails(renamed_db):
     assert "index idx_wallet_user_id on wallet is missing" in problems(checks["indexes"])
 
 
-def test_a_database_renamed_by_the_guides_script_reports_each_damage(legacy_db):
-    migrate_to_legacy(legacy_db)
-    with legacy_db.connect(superuser=True) as conn:
+def test_a_database_renamed_by_the_guides_script_reports_each_damage(adopted_db):
+    with adopted_db.connect(superuser=True) as conn:
         conn.execute(GUIDE_SCRIPT.read_text())
-    code, report, checks, _ = verify(legacy_db)
+    code, report, checks, _ = verify(adopted_db)
     assert (code, report["outcome"]) == (1, "failed")
     keys = problems(checks["foreign_keys"])
     # Guessed DROP CONSTRAINT names missed the ORM hashes: every re-added key is a second one.
@@ -284,4 +272,29 @@ def test_a_database_renamed_by_the_guides_script_reports_each_damage(legacy_db):
     assert "index idx_wallet_user_active on wallet is missing" in indexes
     assert "index idx_tokenblacklist_user_id on token_blacklist is missing" in indexes
     assert checks["migrations"]["status"] == "fail"
-    assert checks["row_counts"]["status"] == "warn"  # nothing recorded a snapshot
+    assert checks["table_identity"]["status"] == "warn"  # nothing recorded a snapshot
+
+
+def test_rows_deleted_and_tables_rewritten_since_the_rename_are_not_a_loss(renamed_db):
+    """Normal activity after a deploy (a purge, VACUUM FULL) passes; an emptied rewritten table warns."""
+    with renamed_db.connect(superuser=True) as conn:
+        conn.execute("DELETE FROM token_blacklist")
+        conn.execute("VACUUM FULL wallet")
+        conn.execute(
+            "INSERT INTO \"user\" (user_id, email, password_hash) VALUES ('p-carol', 'c@example.org', 'x')"
+        )
+    code, report, checks, _ = verify(renamed_db)
+    assert code == 0, json.dumps(report, indent=1)
+    identity = checks["table_identity"]
+    assert identity["status"] == "pass"
+    assert "wallet: rewritten since the rename (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE)" in problems(
+        identity
+    )
+    assert "token_blacklist: same table and data file as at the rename" in problems(identity)
+
+    with renamed_db.connect(superuser=True) as conn:
+        conn.execute("TRUNCATE idrs_conversion")
+    code, report, checks, _ = verify(renamed_db)
+    assert code == 0
+    assert checks["table_identity"]["status"] == "warn"
+    assert "idrs_conversion: rewritten since the rename and now empty" in problems(checks["table_identity"])

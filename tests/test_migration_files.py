@@ -1,0 +1,63 @@
+"""What a migration runs is readable beside it, and stays put.
+
+A migration is history: once applied somewhere, what it does must not change when
+project code changes. So each migration imports only Django, the standard library,
+its own app's ``operations`` module and the model field types of ``enerlink.fields``
+(which Django writes into migrations and which must stay importable anyway), and the
+SQL it runs sits in ``.sql`` files next to it, which ``manage.py sqlmigrate`` prints.
+"""
+
+import ast
+import sys
+
+import pytest
+
+from enerlink.devtools import scratch
+
+APPS = ["accounts", "energy"]
+ALLOWED_PROJECT_MODULES = {"enerlink.fields"}
+
+
+def migration_files():
+    return sorted(path for app in APPS for path in (scratch.PROJECT_ROOT / app / "migrations").glob("0*.py"))
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module
+
+
+@pytest.mark.parametrize("path", migration_files(), ids=lambda path: f"{path.parent.parent.name}/{path.stem}")
+def test_a_migration_imports_no_project_code_but_its_own_operations(path):
+    app = path.parent.parent.name
+    allowed = ALLOWED_PROJECT_MODULES | {f"{app}.operations"}
+    for module in imported_modules(path):
+        top = module.split(".")[0]
+        if top in sys.stdlib_module_names or top in ("django", "django_pg_migration_tools"):
+            continue
+        assert module in allowed, f"{app}/migrations/{path.name} imports {module}"
+
+
+def test_the_check_catches_an_import_of_project_code(tmp_path):
+    probe = tmp_path / "0099_probe.py"
+    probe.write_text("from accounts.verification import run_verification\n")
+    assert "accounts.verification" in set(imported_modules(probe))
+
+
+def sql_files():
+    return sorted(path for app in APPS for path in (scratch.PROJECT_ROOT / app / "migrations").glob("0*.sql"))
+
+
+@pytest.mark.parametrize("path", sql_files(), ids=lambda path: f"{path.parent.parent.name}/{path.name}")
+def test_sqlmigrate_prints_each_sql_file(created_db, path):
+    app = path.parent.parent.name
+    name = path.name.split(".")[0]
+    args = ["sqlmigrate", app, name]
+    if path.name.endswith(".reverse.sql"):
+        args.append("--backwards")
+    out = created_db.manage(*args).stdout
+    assert path.read_text().strip() in out
