@@ -1,0 +1,100 @@
+"""The rename's objects as PostgreSQL's catalog knows them: found by what they are, never by guessed names.
+
+Production copies name their keys with ORM hashes, the guide's names or Django's,
+so every tool that works on the rename (the compatibility schema, the repair, the
+preflight, the report) finds the user table and the keys that reference it here,
+the way the rename's own SQL does (``accounts/migrations/0003_*.forward.sql``,
+step 2): every single-column foreign key whose target is the user table's key
+column, whatever its table or name. Works with a Django cursor or a psycopg one.
+"""
+
+from dataclasses import dataclass
+
+LEGACY_TABLE = "prosumer"
+USER_TABLE = "user"
+LEGACY_KEY = "prosumer_id"
+USER_KEY = "user_id"
+
+
+@dataclass(frozen=True)
+class UserTable:
+    """The table that holds the platform's users, before the rename (prosumer) or after it ("user")."""
+
+    oid: int
+    name: str
+    key: str
+
+    @property
+    def renamed(self):
+        return self.name == USER_TABLE
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A single-column foreign key that references the user table's key."""
+
+    oid: int
+    name: str
+    table_oid: int
+    table: str  # as regclass prints it: quoted where needed, schema-qualified off the search_path
+    table_name: str
+    column: str
+    on_delete: str  # pg_constraint.confdeltype: a, r, c, n, d
+    on_update: str
+    deferrable: bool
+    deferred: bool
+    validated: bool
+    definition: str
+
+
+USER_TABLES = """
+SELECT c.oid, c.relname FROM pg_class c
+ WHERE c.oid IN (to_regclass('prosumer'), to_regclass('"user"')) AND c.relkind IN ('r', 'p')
+ ORDER BY c.relname
+"""
+
+REFERENCING_KEYS = """
+SELECT c.oid, c.conname, c.conrelid, c.conrelid::regclass::text, t.relname, a.attname,
+       c.confdeltype, c.confupdtype, c.condeferrable, c.condeferred, c.convalidated,
+       pg_get_constraintdef(c.oid)
+  FROM pg_constraint c
+  JOIN pg_class t ON t.oid = c.conrelid
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+ WHERE c.contype = 'f' AND c.confrelid = %s AND cardinality(c.conkey) = 1
+   AND c.confkey[1] = (SELECT attnum FROM pg_attribute WHERE attrelid = %s AND attname = %s)
+   AND c.conrelid <> %s
+ ORDER BY 4, 6, 2
+"""
+
+
+class AmbiguousUserTable(Exception):
+    """Both prosumer and "user" exist: nobody can tell which one holds the users."""
+
+
+def user_table(cursor):
+    """The user table, or None when the database has neither prosumer nor "user"."""
+    cursor.execute(USER_TABLES)
+    found = {name: oid for oid, name in cursor.fetchall()}
+    if len(found) > 1:
+        raise AmbiguousUserTable('both tables prosumer and "user" exist')
+    if LEGACY_TABLE in found:
+        return UserTable(found[LEGACY_TABLE], LEGACY_TABLE, LEGACY_KEY)
+    if USER_TABLE in found:
+        return UserTable(found[USER_TABLE], USER_TABLE, USER_KEY)
+    return None
+
+
+def referencing_keys(cursor, table):
+    """Every single-column foreign key that references ``table``'s key column (a UserTable)."""
+    cursor.execute(REFERENCING_KEYS, [table.oid, table.oid, table.key, table.oid])
+    return [ForeignKey(*row) for row in cursor.fetchall()]
+
+
+def renamed_column(column):
+    """The column's name after the rename, as the rename names it: prosumer becomes user."""
+    return column.replace("prosumer", "user")
+
+
+def legacy_column(column):
+    """The column's name before the rename, for a column the rename renamed (user_id -> prosumer_id)."""
+    return column.replace("user", "prosumer")
