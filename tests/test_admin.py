@@ -145,6 +145,9 @@ def test_staff_with_the_permission_start_a_run_and_read_its_checks(staff, alice)
     assert response["Location"] == reverse("admin:accounts_verificationrun_change", args=[run.pk])
     assert run.started_by == "admin: operator"
     assert run.outcome == "passed", run.checks
+    # The button runs the catalog checks only: those that read rows are left to the command.
+    skipped = {check["name"] for check in run.checks if check["status"] == "skipped"}
+    assert run.fast and skipped == {"orphans"}
     detail = client.get(response["Location"]).content.decode()
     assert 'id="verification-checks"' in detail
     for check in run.checks:
@@ -177,3 +180,36 @@ def test_large_table_filters_never_scan_for_distinct_values():
         for name in model_admin.list_filter:
             field = model._meta.get_field(name)
             assert field.get_internal_type() == "BooleanField" or field.choices, (model.__name__, name)
+
+
+@pytest.fixture
+def slow_check():
+    """A check registered for this test only, whose query runs longer than the admin allows."""
+    from accounts.verification import registry
+    from accounts.verification.results import passed
+
+    @registry.check("slow_probe", "a query that sleeps", suite="test_slow")
+    def slow_probe(ctx):
+        ctx.value("SELECT pg_sleep(5)")
+        return passed("slept")
+
+    yield "test_slow"
+    registry._REGISTRY.pop(("test_slow", "slow_probe"))
+
+
+def test_a_check_that_outruns_the_statement_timeout_is_skipped_not_waited_for(alice, slow_check):
+    import time
+
+    from accounts import verification
+
+    started = time.monotonic()
+    report = verification.run_verification(statement_timeout="200ms", suite=slow_check)
+    elapsed = time.monotonic() - started
+    [check] = report.checks
+    assert check.status == verification.SKIPPED
+    assert check.summary.startswith("not finished within statement_timeout 200ms")
+    assert elapsed < 4, "the 5 s query must have been cancelled"
+    # The connection is usable afterwards (the savepoint was rolled back, the timeout was local).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
