@@ -29,6 +29,9 @@ SELECT d.classid::regclass::text, d.objid,
        coalesce(obj_description(d.objid, d.classid::regclass::name), '')
   FROM pg_depend d LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
  WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %s AND d.deptype = 'n'
+   -- a sequence owned by a table column goes with its table: named once, by the table
+   AND NOT EXISTS (SELECT 1 FROM pg_depend o WHERE o.classid = d.classid AND o.objid = d.objid
+                     AND o.refclassid = 'pg_class'::regclass AND o.deptype IN ('a', 'i'))
  ORDER BY 3
 """
 VIEW_SOURCES = """

@@ -211,8 +211,8 @@ def explain(connection, error, action, schema, lock_timeout, waiting):
         )
     if state == "42501":  # insufficient_privilege
         return CompatError(
-            f"{primary}: run user_rename_compat as the role that owns the tables (it needs CREATE on the "
-            f"database to make the schema). {retry} as that role"
+            f"{primary}: user_rename_compat needs the role that owns the tables, with CREATE on the database "
+            f"for install. {retry} as that role"
         )
     if state == "2BP01":  # dependent_objects_still_exist
         detail = "; ".join((getattr(diag, "message_detail", None) or "").splitlines())

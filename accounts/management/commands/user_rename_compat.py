@@ -54,6 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", dest="as_json", help="status: one JSON object.")
 
     def handle(self, *args, action, schema, database, lock_timeout, application_names, as_json, **options):
+        if action is None:
+            raise CommandError("no action given: use install, status or remove", returncode=EXIT_REFUSED)
         if action not in ACTIONS:
             raise CommandError(
                 f"unknown action {action!r}: use install, status or remove", returncode=EXIT_REFUSED
