@@ -430,6 +430,17 @@ def test_bad_input_gets_one_line_and_changes_nothing(legacy_db, args, message):
         ).fetchone() == (0,)
 
 
+def test_a_session_with_the_old_instances_search_path_is_refused(legacy_db):
+    compat(legacy_db, "install")
+    for action in ("install", "status"):
+        result = compat(legacy_db, action, env={"PGOPTIONS": OLD_CLIENT_OPTIONS})
+        assert result.returncode == 2
+        assert (
+            f"this session's search_path ({SCHEMA},public) includes the compatibility schema {SCHEMA}: "
+            "that is the old instances' setting" in one_line(result)
+        )
+
+
 def test_a_database_without_a_user_table_is_refused(scratch_db):
     empty = scratch_db()
     result = compat(empty, "install")

@@ -115,6 +115,26 @@ SELECT c.oid, c.relname FROM pg_class c
 """
 
 
+OURS_IN_SEARCH_PATH = """
+SELECT string_agg(n.nspname, ', ') FROM unnest(current_schemas(false)) AS s(name)
+  JOIN pg_namespace n ON n.nspname = s.name
+ WHERE starts_with(obj_description(n.oid, 'pg_namespace'), %s)
+"""
+
+
+def refuse_compat_search_path(cursor):
+    """In a session whose search_path starts with our views, "prosumer" would name a view, not the table."""
+    cursor.execute(OURS_IN_SEARCH_PATH, [MARKER])
+    found = cursor.fetchone()[0]
+    if found:
+        cursor.execute("SELECT current_setting('search_path')")
+        raise CompatError(
+            f"this session's search_path ({cursor.fetchone()[0]}) includes the compatibility schema {found}: "
+            "that is the old instances' setting; run manage.py (this command and migrate) without it "
+            "(check PGOPTIONS and ALTER ROLE ... SET search_path)"
+        )
+
+
 def user_table(cursor):
     """The user table (a catalog.UserTable); refuse when there is none or two."""
     try:
@@ -135,6 +155,7 @@ def user_table(cursor):
 
 def expected_views(cursor):
     """The views the schema must hold today, in a stable order (the user table first)."""
+    refuse_compat_search_path(cursor)
     table = user_table(cursor)
     keys = catalog.referencing_keys(cursor, table)
     renamed = {(table.oid, table.key)} | {(key.table_oid, key.column) for key in keys}
