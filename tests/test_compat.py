@@ -290,6 +290,24 @@ def test_install_is_one_transaction_and_names_who_holds_a_table(legacy_db):
     assert compat(legacy_db, "install").returncode == 0
 
 
+def test_status_waits_at_most_the_lock_timeout_behind_a_table_lock(legacy_db):
+    compat(legacy_db, "install")
+    holder = legacy_db.connect()
+    holder.autocommit = False
+    holder.execute("LOCK TABLE smart_meter IN ACCESS EXCLUSIVE MODE")  # as a running rename does
+    holder_pid = holder.info.backend_pid
+    try:
+        result = compat(legacy_db, "status", "--lock-timeout", "300ms")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 2
+    line = one_line(result)
+    assert "could not lock the tables within lock_timeout (lock_timeout 300ms)" in line
+    assert f"pid {holder_pid} (AccessExclusiveLock on smart_meter" in line
+    assert status(legacy_db)[0] == 0
+
+
 def test_remove_waits_at_most_the_lock_timeout_names_the_session_and_changes_nothing(renamed_db):
     before_install = scratch.schema_dump(renamed_db)
     compat(renamed_db, "install")

@@ -243,8 +243,11 @@ def sessions_using(cursor, schema, view_oids, application_names):
     return found
 
 
-def inspect(cursor, schema, application_names=()):
-    """The Status of ``schema``: call inside a transaction that is rolled back (the probe views)."""
+def inspect(cursor, schema, application_names=(), waiting=None):
+    """The Status of ``schema``: call inside a transaction that is rolled back (the probe views).
+
+    ``waiting.on(...)`` is told which tables the probe views may wait for (operations.Waiting).
+    """
     facts = schema_facts(cursor, schema)
     if facts is None:
         return Status(schema, installed=False)
@@ -252,7 +255,10 @@ def inspect(cursor, schema, application_names=()):
     status = Status(schema, installed=True, ours=is_ours(comment), owner=owner)
     if not status.ours:
         return status
-    status.views, status.foreign_objects = compare(cursor, namespace_oid, expected_views(cursor))
+    definitions = expected_views(cursor)
+    if waiting is not None:
+        waiting.on("the tables", [d.table_oid for d in definitions], exclusive_holders_only=True)
+    status.views, status.foreign_objects = compare(cursor, namespace_oid, definitions)
     view_oids = [view.oid for view in status.views if view.oid]
     status.sessions = sessions_using(cursor, schema, view_oids, application_names)
     return status

@@ -201,9 +201,12 @@ def explain(connection, error, action, schema, lock_timeout, waiting):
     primary = getattr(diag, "message_primary", None) or first_line(error)
     retry = f'Nothing was changed; re-run "manage.py user_rename_compat {action} --schema {schema}"'
     if state in LOCK_STATES:
-        with connection.cursor() as cursor:
-            cursor.execute(HOLDERS, [waiting.oids, waiting.exclusive_holders_only])
-            holders = cursor.fetchone()[0] or "a transaction that ended meanwhile"
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(HOLDERS, [waiting.oids, waiting.exclusive_holders_only])
+                holders = cursor.fetchone()[0] or "a transaction that ended meanwhile"
+        except DatabaseError:
+            holders = "a session that could not be read (the connection failed)"
         return Busy(
             f"could not lock {waiting.what} within {LOCK_STATES[state]} (lock_timeout {lock_timeout}): "
             f"held by {holders}. {retry} once that transaction ends"
@@ -327,17 +330,22 @@ def replace_view(cursor, view, definition):
         cursor.execute(f"CREATE VIEW {view} AS {definition.select_sql}")
 
 
-def status(schema=None, using=DEFAULT_DB_ALIAS, application_names=None):
-    """The Status of the schema (read only: the probe views live in a transaction that is rolled back)."""
+def status(schema=None, using=DEFAULT_DB_ALIAS, application_names=None, lock_timeout=None):
+    """The Status of the schema (read only: the probe views live in a transaction that is rolled back).
+
+    Each probe view reads its table's definition, so it waits behind an exclusive holder such as a
+    running rename: at most ``lock_timeout``.
+    """
     schema = check_schema_name(schema or default_schema())
+    lock_timeout = lock_timeout or default_lock_timeout()
     names = default_application_names() if application_names is None else list(application_names)
 
     def work(cursor, waiting):
-        found = inspect(cursor, schema, names)
+        found = inspect(cursor, schema, names, waiting)
         transaction.set_rollback(True, using=cursor.db.alias)
         return found
 
-    return run(using, "status", schema, None, work)
+    return run(using, "status", schema, lock_timeout, work)
 
 
 def remove(schema=None, using=DEFAULT_DB_ALIAS, lock_timeout=None, application_names=None):

@@ -9,7 +9,8 @@ Exit status:
   1  install / remove: a lock could not be had within the lock timeout (the line names who holds it):
      run it again; status: installed but not current (run install to heal it)
   2  refused or could not run: bad input, a schema that is not ours, no user table, missing privileges,
-     objects that are not ours in the schema or built on its views, no connection
+     objects that are not ours in the schema or built on its views, a session whose search_path holds
+     the schema, no connection; status: also a lock it could not have within the lock timeout
   3  status: not installed
 """
 
@@ -71,11 +72,14 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(result.describe())
             else:
-                self.show_status(
-                    compat.status(schema, using=database, application_names=application_names), as_json
+                found = compat.status(
+                    schema, using=database, application_names=application_names, lock_timeout=lock_timeout
                 )
+                self.show_status(found, as_json)
         except compat.CompatError as error:
-            raise CommandError(str(error), returncode=error.exit_code) from error
+            # status keeps exit 1 for "not current": a lock it could not have means it could not run.
+            code = EXIT_REFUSED if action == "status" else error.exit_code
+            raise CommandError(str(error), returncode=code) from error
 
     def show_status(self, found, as_json):
         if as_json:
