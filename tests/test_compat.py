@@ -408,10 +408,16 @@ def test_typeorm_tables_get_a_view_when_the_real_schema_has_them(legacy_db):
         conn.execute(
             'CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, '
             "name varchar NOT NULL);"
-            "INSERT INTO migrations (\"timestamp\", name) VALUES (1700000000000, 'Init1700000000000')"
+            "INSERT INTO migrations (\"timestamp\", name) VALUES (1700000000000, 'Init1700000000000');"
+            "CREATE TABLE typeorm_metadata (type varchar NOT NULL, database varchar, schema varchar, "
+            '"table" varchar, name varchar, value text)'
         )
     result = compat(legacy_db, "install")
-    assert "9 views (9 created)" in result.stdout
+    assert "10 views (10 created)" in result.stdout
+    with legacy_db.connect() as conn:
+        views = views_in(conn)
+        assert set(views) == VIEWS | {"migrations", "typeorm_metadata"}
+        assert views["typeorm_metadata"][1] == ["type", "database", "schema", "table", "name", "value"]
     with old_client(legacy_db) as conn:
         # TypeORM looks for its table in its current schema (first in search_path): it finds the real one.
         assert conn.execute(
