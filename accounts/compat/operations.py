@@ -40,7 +40,7 @@ from accounts.compat.inspection import (
 )
 from accounts.settings_checks import invalid_duration
 
-LOCK_STATES = {"55P03": "lock_timeout", "40P01": "a deadlock"}
+LOCK_STATES = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
 DEFAULT_APPLICATION_NAMES = ["enerlink-old-backend"]
 
 HOLDERS = """
@@ -207,9 +207,9 @@ def explain(connection, error, action, schema, lock_timeout, waiting):
                 holders = cursor.fetchone()[0] or "a transaction that ended meanwhile"
         except DatabaseError:
             holders = "a session that could not be read (the connection failed)"
+        why = f" within lock_timeout {lock_timeout}: held by" if state == "55P03" else ": a deadlock with"
         return Busy(
-            f"could not lock {waiting.what} within {LOCK_STATES[state]} (lock_timeout {lock_timeout}): "
-            f"held by {holders}. {retry} once that transaction ends"
+            f"could not lock {waiting.what}{why} {holders}. {retry} once that transaction ends"
             + (" (stop the old instances first)" if action == "remove" else "")
         )
     if state == "42501":  # insufficient_privilege
