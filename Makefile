@@ -15,7 +15,7 @@ COVERAGE := --cov=accounts --cov=energy --cov-report=term-missing:skip-covered
 ERD_MODELS := $(BIN)/python manage.py graph_models accounts energy --dot --group-models --color-code-deletions
 ERD_STRIP := sed -e '/^  \/\/ Created: /d'
 
-.PHONY: demo test install browser quality lint migration-lint makemigrations-check deploy-check erd erd-check bench screenshots clean-db
+.PHONY: demo test install browser old-backend quality lint migration-lint makemigrations-check deploy-check erd erd-check bench screenshots clean-db
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,12 +40,23 @@ browser:
 		exit 1; \
 	fi
 
+## The old backend's TypeORM client (tests/old_backend): npm ci when node_modules is missing or the lock changed.
+OLD_BACKEND := tests/old_backend
+$(OLD_BACKEND)/node_modules/.npm-ci: $(OLD_BACKEND)/package-lock.json $(OLD_BACKEND)/package.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 20 and npm for tests/old_backend:" \
+		"install them (Debian: apt-get install nodejs npm; or https://nodejs.org/en/download), then make test again."; \
+		exit 1; }
+	cd $(OLD_BACKEND) && npm ci --no-audit --no-fund
+	touch $@
+
+old-backend: $(OLD_BACKEND)/node_modules/.npm-ci
+
 ## Build a legacy database of $(USERS) users on the embedded PostgreSQL, migrate (rename) it, verify it.
 demo: $(STAMP)
 	$(BIN)/python manage.py demo --users $(USERS)
 
 ## The test suite, on the embedded PostgreSQL 18, or on DATABASE_URL's server when set.
-test: $(STAMP) browser
+test: $(STAMP) browser old-backend
 	$(BIN)/python -m pytest $(COVERAGE)
 
 ## Every quality gate of CI; each one is also a target of its own.

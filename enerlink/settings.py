@@ -131,6 +131,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # changes nothing and tells who holds the lock (PostgreSQL interval syntax).
 ENERLINK_RENAME_LOCK_TIMEOUT = os.environ.get("ENERLINK_RENAME_LOCK_TIMEOUT", "2s")
 
+# The compatibility schema of legacy-named views for old instances during a rolling deploy
+# (manage.py user_rename_compat, docs/compat.md), and the application_name(s) old instances set.
+ENERLINK_COMPAT_SCHEMA = os.environ.get("ENERLINK_COMPAT_SCHEMA", "enerlink_prosumer")
+ENERLINK_COMPAT_APPLICATION_NAMES = env_list("ENERLINK_COMPAT_APPLICATION_NAMES", ["enerlink-old-backend"])
+
 # The admin's "Run verification now" runs the checks that read only the catalog, each query
 # bounded by this statement_timeout, so that no web request runs for seconds.
 ENERLINK_ADMIN_VERIFY_STATEMENT_TIMEOUT = os.environ.get("ENERLINK_ADMIN_VERIFY_STATEMENT_TIMEOUT", "5s")

@@ -34,7 +34,7 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
         c["name"] for c in report["checks"] if c["severity"] == "error" and c["status"] != "pass"
     ]
     assert failing_errors == []
-    assert len(checks) == 10
+    assert len(checks) == 11
     # The fixture's hand-made view and function name prosumer: listed, as a warning only.
     assert checks["prosumer_in_code"]["status"] == "warn"
     assert "view prosumer_wallet_summary" in problems(checks["prosumer_in_code"])
@@ -60,7 +60,7 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
     assert len(stored) == 1 and stored[0][0] == report["run_id"]
     assert stored[0][1:5] == ("passed", 0, 1, renamed_db.name)
     assert stored[0][5].startswith("manage.py verify_user_migration (")
-    assert stored[0][6] == 10
+    assert stored[0][6] == 11
 
 
 def test_the_readable_report_names_every_check(renamed_db):

@@ -20,6 +20,9 @@ const DURATION_S = Number(argValue('--duration') ?? process.env.DURATION_SECONDS
 const PROGRESS_MS = Number(argValue('--progress-ms') ?? process.env.PROGRESS_INTERVAL_MS ?? 1000);
 const PAUSE_MS = Number(argValue('--pause-ms') ?? process.env.ITERATION_PAUSE_MS ?? 0);
 const MAX_ITERATIONS = Number(argValue('--iterations') ?? process.env.MAX_ITERATIONS ?? 0);
+// Operations at least this slow are reported one by one ("slow" events), so that a caller can tell
+// how long the client stalled in a given window (e.g. while the rename held its locks). 0: off.
+const SLOW_MS = Number(argValue('--slow-ms') ?? process.env.SLOW_MS ?? 0);
 const RUN_ID = process.env.RUN_ID || `ob${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
 const OP_KINDS = [
@@ -86,6 +89,9 @@ async function timed(kind, fn) {
     maxLatency.op = kind;
     maxLatency.at = startedAt.toISOString();
     maxLatency.iteration = iteration;
+  }
+  if (SLOW_MS > 0 && ms >= SLOW_MS) {
+    emit({ event: 'slow', run_id: RUN_ID, op: kind, iteration, at: startedAt.toISOString(), latency_ms: round(ms), ok });
   }
   if (ok) {
     s.ok += 1;

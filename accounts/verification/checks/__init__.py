@@ -9,6 +9,7 @@ from accounts.verification.checks import user_table  # noqa: F401
 from accounts.verification.checks import foreign_keys  # noqa: F401
 from accounts.verification.checks import names  # noqa: F401
 from accounts.verification.checks import code  # noqa: F401
+from accounts.verification.checks import compat  # noqa: F401
 from accounts.verification.checks import orphans  # noqa: F401
 from accounts.verification.checks import indexes  # noqa: F401
 from accounts.verification.checks import identity  # noqa: F401
