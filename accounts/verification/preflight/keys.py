@@ -45,8 +45,8 @@ def check_referencing_keys(ctx):
         names = ", ".join(key.name for key in keys)
         if len(keys) > 1:
             problems.append(
-                f"{where} has {len(keys)} foreign keys ({names}): the rename refuses (both would take one "
-                f"name) and the report fails on it; keep the original and drop the others "
+                f"{where} has {len(keys)} foreign keys ({names}): the rename stops on it (changing nothing) "
+                f"and the report fails on it; keep the original and drop the others "
                 f"(ALTER TABLE {table} DROP CONSTRAINT <name>)"
             )
         renamed = catalog.renamed_column(column)

@@ -20,10 +20,12 @@ ALLOW_OPTION = "allow_logical_replication"
 PROCEDURE = "docs/logical-replication.md"
 
 PUBLICATIONS = """
-SELECT pubname, string_agg(format('%%I.%%I', schemaname, tablename), ', ' ORDER BY schemaname, tablename)
-  FROM pg_publication_tables
- WHERE to_regclass(format('%%I.%%I', schemaname, tablename)) = ANY (%s::oid[])
- GROUP BY pubname ORDER BY pubname
+SELECT t.pubname, string_agg(format('%%I.%%I', t.schemaname, t.tablename), ', ' ORDER BY t.tablename)
+  FROM pg_publication_tables t
+  JOIN pg_namespace n ON n.nspname = t.schemaname
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.tablename
+ WHERE c.oid = ANY (%s::oid[])
+ GROUP BY t.pubname ORDER BY t.pubname
 """
 
 SLOTS = """
