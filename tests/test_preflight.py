@@ -48,6 +48,14 @@ def statuses(checks):
     return {name: check["status"] for name, check in checks.items()}
 
 
+def physical_standbys():
+    with scratch.admin_connect() as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_replication r WHERE NOT EXISTS "
+            "(SELECT 1 FROM pg_replication_slots s WHERE s.active_pid = r.pid AND s.slot_type = 'logical')"
+        ).fetchone()[0]
+
+
 def execute(database, *statements, superuser=True):
     with database.connect(superuser=superuser) as conn:
         for statement in statements:
@@ -56,6 +64,7 @@ def execute(database, *statements, superuser=True):
 
 def test_a_clean_legacy_database_passes_before_adoption(legacy_db):
     """The runbook runs the preflight before anything else: no Django table is needed."""
+    standbys_before = physical_standbys()
     code, report, checks = preflight(legacy_db)
     assert code == 0, json.dumps(report, indent=1)
     assert (report["outcome"], report["suite"], report["database"]) == (
@@ -64,7 +73,9 @@ def test_a_clean_legacy_database_passes_before_adoption(legacy_db):
         legacy_db.name,
     )
     assert list(checks) == PREFLIGHT_CHECKS
-    assert {name for name, status in statuses(checks).items() if status != "pass"} == {"prosumer_code"}
+    # A standby test of another run on this server may stream meanwhile: then, and only then, a warning.
+    warned = {"prosumer_code"} | ({"standbys"} if standbys_before or physical_standbys() else set())
+    assert {name for name, status in statuses(checks).items() if status != "pass"} == warned
     assert "8 foreign key(s) in 7 table(s) reference it" in text(checks["rename_state"])
     assert "enerlink_owner owns every table the rename touches and is not a superuser" in text(checks["role"])
     assert "wallet.prosumer_id: FK_62a1a16628b883318e6b443cf52 -> wallet_user_id_fkey" in text(
