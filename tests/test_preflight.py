@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from enerlink.devtools import scratch
+from tests import replication
 
 GUIDE_SCRIPT = scratch.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql"
 PREFLIGHT_CHECKS = [
@@ -410,8 +411,8 @@ def test_a_publication_of_the_tables_refuses_unless_the_procedure_is_followed(re
 
 
 def test_a_logical_slot_refuses_the_preflight(ready_db):
+    replication.require_logical_wal()
     with ready_db.connect(superuser=True) as conn:
-        assert conn.execute("SHOW wal_level").fetchone() == ("logical",), HOW_TO_SET_WAL_LEVEL
         slot = f"cdc_{ready_db.name}"
         conn.execute("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", [slot])
     try:
@@ -423,14 +424,6 @@ def test_a_logical_slot_refuses_the_preflight(ready_db):
     finally:
         with ready_db.connect(superuser=True) as conn:
             conn.execute("SELECT pg_drop_replication_slot(%s)", [slot])
-
-
-HOW_TO_SET_WAL_LEVEL = (
-    "wal_level is not logical on the server under test. The embedded server sets it itself "
-    "(enerlink/embedded.py); on PostgreSQL 15 at 127.0.0.1:5432 run: "
-    "psql -h 127.0.0.1 -U postgres -c 'ALTER SYSTEM SET wal_level = logical' "
-    "&& pg_ctlcluster --skip-systemctl-redirect 15 main restart (.ci/run does this)"
-)
 
 
 # --- databases already renamed ----------------------------------------------------------------------------
