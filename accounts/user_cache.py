@@ -32,6 +32,10 @@ class NotRedis(Exception):
     """The cache is not a Redis cache: nothing is shared between processes, so nothing to clear."""
 
 
+class UnsafePattern(Exception):
+    """A pattern that does not start with literal text could match every key of the database."""
+
+
 class CacheUnreachable(Exception):
     """Redis could not be reached or refused a command; nothing more was removed."""
 
@@ -70,6 +74,16 @@ def masked(url):
 def glob_escape(text):
     """``text`` as a literal inside a Redis glob pattern."""
     return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def check_patterns(patterns):
+    """Refuse patterns that do not start with literal text: ``*`` would do what FLUSHDB does."""
+    for pattern in patterns:
+        if not pattern or pattern[0] in "*?[\\":
+            raise UnsafePattern(
+                f"pattern {pattern!r} does not start with literal text, so it could match every key of the "
+                "database; give the old backend's prefix, e.g. 'prosumer:*'"
+            )
 
 
 def remove(client, keys, dry_run):
@@ -113,6 +127,7 @@ def clear_user_cache(alias="default", patterns=None, include_current=False, dry_
     servers = re.split("[;,]", location) if isinstance(location, str) else list(location)
     url = servers[0]  # the server Django writes to
     patterns = settings.ENERLINK_LEGACY_CACHE_PATTERNS if patterns is None else patterns
+    check_patterns(patterns)
     client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
     try:
         database = client.connection_pool.connection_kwargs.get("db", 0)

@@ -155,6 +155,12 @@ def test_unreachable_redis_and_a_bad_cache_url_are_one_line(redis_db):
         "enerlink: CACHE_URL must be a Redis URL (redis://host:6379/0, rediss://... or unix://...), got "
         "'memcached://cache.internal:11211'; unset it for the local-memory cache."
     ]
+    everything = manage("clear_user_cache", "--pattern", "*", env=cache_env(tag, 1))
+    assert everything.returncode == 1
+    assert everything.stderr.strip().splitlines() == [
+        "CommandError: pattern '*' does not start with literal text, so it could match every key of the "
+        "database; give the old backend's prefix, e.g. 'prosumer:*'; nothing was removed"
+    ]
     version = manage("clear_user_cache", env=cache_env(tag, "two"))
     assert version.stderr.strip().splitlines() == [
         "enerlink: CACHE_VERSION must be a whole number, not 'two'."

@@ -40,6 +40,8 @@ class Command(BaseCommand):
         except user_cache.NotRedis as error:
             self.stdout.write(str(error))
             return
+        except user_cache.UnsafePattern as error:
+            raise CommandError(f"{error}; nothing was removed") from error
         except user_cache.CacheUnreachable as error:
             raise CommandError(f"{error}; start Redis or fix CACHE_URL, then run this again") from error
         self.stdout.write(sweep.describe())
