@@ -14,11 +14,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from enerlink.devtools import scratch
 from tests import replication
 
 STANDBY_NAME = "enerlink_test_standby"
@@ -42,12 +45,15 @@ def run_as(user, *command):
 
 @pytest.fixture
 def standby(ready_db):
-    """A streaming hot standby of the whole server (ready_db included); its URL to ready_db's copy."""
+    """A streaming hot standby of the whole server (ready_db included), with a URL to ready_db there."""
     bin_dir, system_user = replication.server_binaries()
     account = pwd.getpwnam(system_user)
     folder = Path(tempfile.mkdtemp(prefix="enerlink-standby-"))
     os.chown(folder, account.pw_uid, account.pw_gid)
     data = folder / "data"
+    # A slot keeps the WAL the standby needs from the backup on: without it a busy primary recycles that
+    # WAL before the standby starts ("requested WAL segment ... has already been removed").
+    slot = f"enerlink_standby_{uuid.uuid4().hex[:10]}"
     try:
         run_as(
             system_user,
@@ -59,6 +65,8 @@ def standby(ready_db):
             "--write-recovery-conf",
             "--wal-method=stream",
             "--checkpoint=fast",
+            "--create-slot",
+            f"--slot={slot}",
         )
         # Debian keeps postgresql.conf and pg_hba.conf outside the data folder: write the standby's own.
         for name, text in {
@@ -68,7 +76,9 @@ def standby(ready_db):
             (data / name).write_text(text)
             os.chown(data / name, account.pw_uid, account.pw_gid)
         run_as(system_user, f"{bin_dir}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "start")
-        yield f"postgresql://postgres@/{ready_db.name}?host={folder}&port={STANDBY_PORT}"
+        yield Standby(
+            f"postgresql://postgres@/{ready_db.name}?host={folder}&port={STANDBY_PORT}", folder / "log"
+        )
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
@@ -77,7 +87,34 @@ def standby(ready_db):
                 capture_output=True,
                 timeout=60,
             )
+        with scratch.admin_connect() as conn:
+            replication.wait_until(
+                lambda: (
+                    not conn.execute(
+                        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s AND active", [slot]
+                    ).fetchone()[0]
+                ),
+                "the standby's walsender to end",
+            )
+            conn.execute(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = %s",
+                [slot],
+            )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class Standby:
+    url: str
+    log: Path
+
+    def wait_until(self, condition, what):
+        """replication.wait_until, with the end of the standby's log when it times out."""
+        try:
+            return replication.wait_until(condition, what)
+        except AssertionError as error:
+            tail = "\n".join(self.log.read_text().splitlines()[-15:]) if self.log.exists() else "(no log)"
+            raise AssertionError(f"{error}\n--- the standby's log ends with:\n{tail}") from None
 
 
 def streaming(superuser_url):
@@ -92,7 +129,7 @@ def streaming(superuser_url):
 
 
 def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(ready_db, standby):
-    replication.wait_until(lambda: streaming(ready_db.superuser_url), "the standby to stream", timeout=60)
+    standby.wait_until(lambda: streaming(ready_db.superuser_url), "the standby to stream")
 
     result = ready_db.manage("verify_user_migration", "--preflight", "--json", check=False)
     assert result.returncode == 0, result.stderr  # a warning, not a stop
@@ -108,16 +145,16 @@ def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(r
 
     def report():
         try:
-            with psycopg.connect(standby, autocommit=True) as conn:
+            with psycopg.connect(standby.url, autocommit=True) as conn:
                 conn.execute("SELECT pg_sleep(60) FROM wallet LIMIT 1")
         except psycopg.Error as error:
             outcome["error"] = error
 
     reading = threading.Thread(target=report, daemon=True)
     reading.start()
-    replication.wait_until(
+    standby.wait_until(
         lambda: replication.value(
-            standby, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%%'"
+            standby.url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%%'"
         ),
         "the standby's report to start",
     )
@@ -127,7 +164,7 @@ def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(r
     error = outcome["error"]
     assert "canceling statement due to conflict with recovery" in str(error)
     assert error.diag.message_detail == "User was holding a relation lock for too long."
-    replication.wait_until(
-        lambda: replication.value(standby, "SELECT to_regclass('\"user\"') IS NOT NULL"),
+    standby.wait_until(
+        lambda: replication.value(standby.url, "SELECT to_regclass('\"user\"') IS NOT NULL"),
         "the standby to replay the rename",
     )
