@@ -158,6 +158,8 @@ def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(r
         ),
         "the standby's report to start",
     )
+    idle = psycopg.connect(standby.url)  # a session left idle in its transaction, holding smart_meter
+    idle.execute("SELECT count(*) FROM smart_meter")
     ready_db.manage("migrate")
     reading.join(60)
     assert not reading.is_alive(), "the standby's query should have been cancelled"
@@ -168,3 +170,8 @@ def test_a_standby_gets_a_warning_and_the_rename_cancels_its_conflicting_query(r
         lambda: replication.value(standby.url, "SELECT to_regclass('\"user\"') IS NOT NULL"),
         "the standby to replay the rename",
     )
+    with pytest.raises(
+        psycopg.OperationalError, match="terminating connection due to conflict with recovery"
+    ):
+        idle.execute("SELECT 1")
+    idle.close()
