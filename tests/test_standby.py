@@ -38,9 +38,19 @@ logging_collector = off
 """
 
 
+HOW_TO_ALLOW_REPLICATION = (
+    "the server under test must let replication connections in: on PostgreSQL 15 at 127.0.0.1:5432 add "
+    "'host replication all 127.0.0.1/32 trust' to its pg_hba.conf and SELECT pg_reload_conf() (.ci/run does "
+    "this); the embedded server allows them from its socket"
+)
+
+
 def run_as(user, *command):
-    result = subprocess.run(command, user=user, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(command, user=user, capture_output=True, text=True, timeout=300)
+    hint = f"\n{HOW_TO_ALLOW_REPLICATION}" if "pg_hba.conf" in result.stderr else ""
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}{hint}"
+    )
 
 
 @pytest.fixture
