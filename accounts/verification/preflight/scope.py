@@ -21,10 +21,6 @@ class Scope:
             seen.setdefault(key.table_oid, key.table)
         return list(seen)
 
-    @property
-    def table_names(self):
-        return [self.table.name] + sorted({key.table for key in self.keys})
-
 
 def scope(ctx):
     """The Scope of the database behind ``ctx``, cached on it."""
