@@ -22,18 +22,21 @@ def verify_and_store(
     store=True,
     statement_timeout=None,
     progress=None,
+    suite=verification.AFTER_RENAME,
+    options=None,
 ):
     """Run the report against ``using`` and store it as a VerificationRun unless ``store`` is off.
 
     Raises ``verification.NotMigrated`` or ``verification.CannotVerify`` when there is nothing to
     verify. A database that refuses the write (a replica, a read-only role) still gets its report:
-    ``not_stored`` then says why it was not kept.
+    ``not_stored`` then says why it was not kept. ``suite`` picks the checks: the report
+    (after_rename) or the preflight (before_rename), whose runs are never stored.
     """
     report = verification.run_verification(
-        using, fast=fast, progress=progress, statement_timeout=statement_timeout
+        using, fast=fast, progress=progress, statement_timeout=statement_timeout, suite=suite, options=options
     )
     result = VerificationResult(report)
-    if store:
+    if store and suite == verification.AFTER_RENAME:
         try:
             result.run = verification.store_report(report, started_by, using)
         except verification.NotStored as error:

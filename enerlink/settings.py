@@ -112,6 +112,50 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ENERLINK_TEST_DATABASE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
+CACHE_SCHEMES = ("redis", "rediss", "unix")
+
+
+def cache_settings():
+    """``CACHE_URL`` (redis://host:6379/0) selects Django's Redis cache; unset, each process keeps its own.
+
+    ``CACHE_KEY_PREFIX`` keeps this application's keys apart from other applications' on a shared
+    Redis; ``CACHE_VERSION`` is bumped by a deploy that must not read the keys the previous one wrote
+    (``manage.py clear_user_cache`` then removes the old versions' keys; see docs/rollout.md).
+    """
+    url = os.environ.get("CACHE_URL", "").strip()
+    prefix = os.environ.get("CACHE_KEY_PREFIX", "enerlink")
+    try:
+        version = int(os.environ.get("CACHE_VERSION", "1"))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CACHE_VERSION must be a whole number, not {os.environ['CACHE_VERSION']!r}."
+        ) from None
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": prefix,
+            "VERSION": version,
+        }
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in CACHE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a Redis URL (redis://host:6379/0, rediss://... or unix://...), "
+            f"got {url.split('@')[-1]!r}; unset it for the local-memory cache."
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "VERSION": version,
+    }
+
+
+CACHES = {"default": cache_settings()}
+
+# Keys the old backend wrote that name prosumer (glob patterns, comma-separated): manage.py
+# clear_user_cache removes them with SCAN + UNLINK after the rename. Never FLUSHALL.
+ENERLINK_LEGACY_CACHE_PATTERNS = env_list("ENERLINK_LEGACY_CACHE_PATTERNS", ["prosumer:*"])
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -14,7 +14,7 @@ PostgreSQL, so memory stays flat however many rows the tables hold.
 """
 
 from accounts.verification.formatting import format_detail, mask_email
-from accounts.verification.registry import check, registered_checks
+from accounts.verification.registry import AFTER_RENAME, BEFORE_RENAME, check, registered_checks
 from accounts.verification.results import (
     ERROR,
     FAIL,
@@ -32,6 +32,8 @@ from accounts.verification.runner import CannotVerify, NotMigrated, run_verifica
 from accounts.verification.storage import NotStored, describe_starter, store_report
 
 __all__ = [
+    "AFTER_RENAME",
+    "BEFORE_RENAME",
     "ERROR",
     "FAIL",
     "FAILED",

@@ -19,15 +19,18 @@ class TableIdentity:
 
 
 class Context:
-    def __init__(self, connection, progress=None):
+    def __init__(self, connection, progress=None, options=None):
         self.connection = connection
+        self.options = options or {}  # what the command was told (e.g. the preflight's acknowledgements)
         self.cursor = connection.cursor()
         self.user_table = user_model()._meta.db_table
         self._progress = progress
         self.current_check = None
         # The schema of "user": the name checks look there, not in every schema of the database.
+        # (None before the rename, when the preflight runs.)
         self.namespace = self.value(
-            "SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s)", [self.quote(self.user_table)]
+            "SELECT (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(%s))",
+            [self.quote(self.user_table)],
         )
 
     def close(self):

@@ -5,6 +5,11 @@ decorator gives its name, title and severity, and whether it reads rows (those
 are skipped by ``--fast`` and by the admin's button, whose request must stay
 short). The report runs them in the order their modules are imported by
 ``accounts.verification.checks``.
+
+A suite may register a precondition (``@precondition(suite)``): it looks at the
+database first and returns the checks that apply to it, or refuses. The
+preflight (suite ``before_rename``, ``accounts.verification.preflight``) uses
+it to run the report's own checks on a database already renamed by hand.
 """
 
 from dataclasses import dataclass
@@ -12,8 +17,10 @@ from dataclasses import dataclass
 from accounts.verification.results import ERROR, WARNING
 
 AFTER_RENAME = "after_rename"
+BEFORE_RENAME = "before_rename"
 
 _REGISTRY = {}
+_PRECONDITIONS = {}
 
 
 @dataclass(frozen=True)
@@ -47,5 +54,22 @@ def check(name, title, severity=ERROR, reads_rows=False, suite=AFTER_RENAME):
 def registered_checks(suite=AFTER_RENAME):
     """The checks of ``suite``, in report order."""
     import accounts.verification.checks  # noqa: F401 (importing the modules registers the checks)
+    import accounts.verification.preflight  # noqa: F401
 
     return [registered for (key_suite, _), registered in _REGISTRY.items() if key_suite == suite]
+
+
+def precondition(suite):
+    """Register the decorated ``function(connection) -> checks``: it decides which checks of ``suite`` run."""
+
+    def register(function):
+        _PRECONDITIONS[suite] = function
+        return function
+
+    return register
+
+
+def suite_precondition(suite):
+    """The precondition of ``suite``, or None when it has none."""
+    registered_checks(suite)  # imports the modules that register them
+    return _PRECONDITIONS.get(suite)

@@ -78,6 +78,7 @@ class VerificationReport:
     finished_at: object = None
     fast: bool = False
     checks: list = field(default_factory=list)
+    suite: str = "after_rename"
 
     @property
     def passed(self):
@@ -97,6 +98,7 @@ class VerificationReport:
     def as_dict(self):
         return {
             "outcome": self.outcome,
+            "suite": self.suite,
             "database": self.database,
             "server_version": self.server_version,
             "host": self.host,

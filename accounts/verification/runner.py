@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.verification.context import Context
 from accounts.verification.expectations import user_model
-from accounts.verification.registry import AFTER_RENAME, registered_checks
+from accounts.verification.registry import AFTER_RENAME, precondition, registered_checks, suite_precondition
 from accounts.verification.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult, VerificationReport
 
 
@@ -34,12 +34,17 @@ def first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def ensure_verifiable(connection):
-    """Refuse, with the reason, when there is nothing to verify or no database to verify it in."""
+def ensure_connected(connection):
+    """Connect, or refuse with the reason in one line."""
     try:
         connection.ensure_connection()
     except Exception as error:  # noqa: BLE001 (any driver error means: could not connect)
         raise CannotVerify(f"could not connect to the database: {first_line(error)}") from error
+
+
+def ensure_verifiable(connection):
+    """Refuse, with the reason, when there is nothing to verify or no database to verify it in."""
+    ensure_connected(connection)
     user_table = connection.ops.quote_name(user_model()._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -56,6 +61,12 @@ def ensure_verifiable(connection):
             f'wrong database: {database!r} has neither table "user" nor prosumer; '
             "check DATABASE_URL or --database"
         )
+
+
+@precondition(AFTER_RENAME)
+def checks_after_rename(connection):
+    ensure_verifiable(connection)
+    return registered_checks(AFTER_RENAME)
 
 
 def outcome_status(registered, outcome):
@@ -100,22 +111,28 @@ def run_check(registered, ctx, statement_timeout):
 
 
 def run_verification(
-    using=DEFAULT_DB_ALIAS, fast=False, progress=None, statement_timeout=None, suite=AFTER_RENAME
+    using=DEFAULT_DB_ALIAS,
+    fast=False,
+    progress=None,
+    statement_timeout=None,
+    suite=AFTER_RENAME,
+    options=None,
 ):
     """Run every check of ``suite`` against the database behind ``using``; return a VerificationReport.
 
     ``progress(name, text)`` is called before each check and for each table a check that reads
     rows reads. ``fast`` skips the checks that read rows. ``statement_timeout`` (a PostgreSQL
     interval, e.g. "5s") bounds each check's queries; a check that runs out of time is skipped.
-    Raises NotMigrated or CannotVerify when there is nothing to verify.
+    Raises NotMigrated or CannotVerify when there is nothing to verify. The suite's precondition
+    says which checks apply; ``options`` (a dict) reaches the checks as ``ctx.options``.
     """
     connection = connections[using]
-    ensure_verifiable(connection)
+    checks = suite_precondition(suite)(connection)
     database, version, host = describe_server(connection)
-    report = VerificationReport(database, version, host, started_at=timezone.now(), fast=fast)
-    ctx = Context(connection, progress)
+    report = VerificationReport(database, version, host, started_at=timezone.now(), fast=fast, suite=suite)
+    ctx = Context(connection, progress, options)
     try:
-        for registered in registered_checks(suite):
+        for registered in checks:
             if fast and registered.reads_rows:
                 report.checks.append(
                     CheckResult(

@@ -3,6 +3,10 @@
 Exit status: 0 when every check passes (warnings allowed), 1 when a check
 fails or the database was not migrated yet, 2 when the report could not run
 (no connection, wrong database), with a one-line reason and no traceback.
+
+``--preflight`` runs the checks of suite before_rename instead, on a database
+before the rename (``accounts.verification.preflight``): same exit codes, same
+``--json``; its runs are not stored.
 """
 
 import json
@@ -44,8 +48,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-store", action="store_true", help="Do not save the run as a VerificationRun."
         )
+        parser.add_argument(
+            "--preflight",
+            action="store_true",
+            help="Before the rename: is it safe to run now? (never stored; see docs/rollout.md)",
+        )
+        parser.add_argument(
+            "--allow-logical-replication",
+            action="store_true",
+            help="With --preflight: every subscriber follows docs/logical-replication.md (warn, not stop).",
+        )
 
-    def handle(self, *args, database, as_json, fast, no_store, **options):
+    def handle(
+        self, *args, database, as_json, fast, no_store, preflight, allow_logical_replication, **options
+    ):
         if database not in connections:
             return self.stop(
                 EXIT_CANNOT_RUN, f"unknown database alias {database!r} (see DATABASES in settings)", as_json
@@ -54,6 +70,12 @@ class Command(BaseCommand):
             file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
         )
         run = dict(using=database, fast=fast, store=not no_store, started_by=verification.describe_starter())
+        if preflight:
+            run.update(
+                suite=verification.BEFORE_RENAME,
+                store=False,
+                options={"allow_logical_replication": allow_logical_replication},
+            )
         try:
             if as_json or not sys.stderr.isatty():
                 result = services.verify_and_store(**run)
@@ -79,7 +101,8 @@ class Command(BaseCommand):
             self.print_report(console, report, result)
         if not report.passed:
             raise CommandError(
-                f"verification failed: {report.count(verification.FAIL)} check(s) failed",
+                f"{'preflight' if preflight else 'verification'} failed: "
+                f"{report.count(verification.FAIL)} check(s) failed",
                 returncode=EXIT_FAILED,
             )
 
@@ -99,8 +122,9 @@ class Command(BaseCommand):
             return services.verify_and_store(**run, progress=show)
 
     def print_report(self, console, report, result):
+        kind = "preflight" if report.suite == verification.BEFORE_RENAME else "verification"
         table = Table(
-            title=f"prosumer -> user verification: {report.database} on PostgreSQL {report.server_version} "
+            title=f"prosumer -> user {kind}: {report.database} on PostgreSQL {report.server_version} "
             f"({report.host})",
             title_justify="left",
             show_lines=True,
