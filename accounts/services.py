@@ -22,15 +22,18 @@ def verify_and_store(
     store=True,
     statement_timeout=None,
     progress=None,
+    count=False,
 ):
     """Run the report against ``using`` and store it as a VerificationRun unless ``store`` is off.
+
+    ``count`` adds the exact row counts, which only run on request.
 
     Raises ``verification.NotMigrated`` or ``verification.CannotVerify`` when there is nothing to
     verify. A database that refuses the write (a replica, a read-only role) still gets its report:
     ``not_stored`` then says why it was not kept.
     """
     report = verification.run_verification(
-        using, fast=fast, progress=progress, statement_timeout=statement_timeout
+        using, fast=fast, progress=progress, statement_timeout=statement_timeout, count=count
     )
     result = VerificationResult(report)
     if store:

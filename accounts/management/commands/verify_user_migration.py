@@ -2,7 +2,10 @@
 
 Exit status: 0 when every check passes (warnings allowed), 1 when a check
 fails or the database was not migrated yet, 2 when the report could not run
-(no connection, wrong database), with a one-line reason and no traceback.
+(no connection, wrong database, a table the role may not read), with a
+one-line reason and no traceback. A connection that may not write (a replica,
+``default_transaction_read_only``) still gets its report; the run is then not
+stored, and the report says so.
 """
 
 import json
@@ -27,8 +30,9 @@ REPORT_WIDTH = 120
 
 class Command(BaseCommand):
     help = (
-        "Verify that the prosumer -> user rename left the database right: FKs, rules, orphans, indexes, "
-        "names, counts, comments, migrations. Exit 0 all passed, 1 a check failed, 2 could not run."
+        "Verify that the prosumer -> user rename left the database right: keys, columns, orphans, indexes, "
+        "names, code, table identity, comments, migrations. "
+        "Exit 0 all passed, 1 a check failed, 2 could not run."
     )
 
     def add_arguments(self, parser):
@@ -39,13 +43,19 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="Print the report as one JSON object."
         )
         parser.add_argument(
-            "--fast", action="store_true", help="Skip the checks that read every row (orphans, row counts)."
+            "--fast", action="store_true", help="Skip the checks that read every row (orphans)."
+        )
+        parser.add_argument(
+            "--count",
+            action="store_true",
+            help="Also count every row of the renamed tables exactly (reads them all; compared with the "
+            "rename's estimates).",
         )
         parser.add_argument(
             "--no-store", action="store_true", help="Do not save the run as a VerificationRun."
         )
 
-    def handle(self, *args, database, as_json, fast, no_store, **options):
+    def handle(self, *args, database, as_json, fast, no_store, count, **options):
         if database not in connections:
             return self.stop(
                 EXIT_CANNOT_RUN, f"unknown database alias {database!r} (see DATABASES in settings)", as_json
@@ -53,7 +63,13 @@ class Command(BaseCommand):
         console = Console(
             file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
         )
-        run = dict(using=database, fast=fast, store=not no_store, started_by=verification.describe_starter())
+        run = dict(
+            using=database,
+            fast=fast,
+            count=count,
+            store=not no_store,
+            started_by=verification.describe_starter(),
+        )
         try:
             if as_json or not sys.stderr.isatty():
                 result = services.verify_and_store(**run)
@@ -146,6 +162,8 @@ def _describe(check):
     lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
+    # Every fix is shown: a fix left out would leave the report failing after the others.
+    lines += [f"  fix: {fix}" for fix in check.fixes]
     return escape("\n".join(lines))
 
 
