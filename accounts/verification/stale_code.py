@@ -120,7 +120,7 @@ def judge_function(ctx, function):
         return Verdict(WORKS, "its body names nothing the rename renamed")
     if stale:
         names = ", ".join(sorted(stale))
-        return Verdict(BROKEN, f"names {names}, renamed by the rename: fails when that statement runs", stale)
+        return Verdict(BROKEN, f"names {names}, which the rename renamed", stale)
     return Verdict(
         WORKS, "names nothing the rename took away (prosumer only in comments, strings or its own names)"
     )

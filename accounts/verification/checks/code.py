@@ -36,7 +36,8 @@ SELECT p.oid, p.oid::regprocedure::text, l.lanname, p.prosrc, p.prosqlbody IS NO
        coalesce(p.proargnames, '{}'),
        EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'p' AND t.typname LIKE 'any%%'
                  AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes))),
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END,
+       pg_has_role(p.proowner, 'USAGE')
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = %(ns)s AND p.prokind IN ('f', 'p') AND l.lanname NOT IN ('internal', 'c')
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
@@ -47,6 +48,8 @@ SELECT p.oid, p.oid::regprocedure::text, l.lanname, p.prosrc, p.prosqlbody IS NO
 """
 
 # What in the database runs a function by itself: triggers, defaults, constraints, indexes, views.
+SUPERUSER = "as a superuser: "
+
 USED_BY = """
 SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid)
   FROM pg_depend d
@@ -65,6 +68,7 @@ class Function:
     argument_names: list
     polymorphic: bool
     definition: str
+    owned: bool  # by the role running the report (or a role it is a member of)
 
 
 def judged_code(ctx):
@@ -101,7 +105,7 @@ def check_broken_code(ctx):
                 unused.append(f"{line}; nothing in the database calls it (a client may)")
             rewritten = stale_code.rewritten_definition(function, verdict.stale, ctx.quote)
             if rewritten:
-                fixes.append(rewritten)
+                fixes.append(rewritten if function.owned else f"{SUPERUSER}{rewritten}")
     if used:
         return failed(
             f"{len(used)} function(s) broken by the rename and used by the database itself",

@@ -11,18 +11,30 @@ it was), and of the same base type as "user".user_id.
 from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
+from accounts.verification.sql_fixes import set_not_null_fixes
+
+# Views that read the column: PostgreSQL refuses to change its type while they exist.
+DEPENDENT_VIEWS = """
+SELECT DISTINCT r.ev_class::regclass::text
+  FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+ WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+   AND d.refobjid = to_regclass(%s) AND d.refobjsubid = (
+       SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = %s)
+   AND r.ev_class <> to_regclass(%s)
+ ORDER BY 1
+"""
 
 
-def set_not_null_fixes(ctx, table, column):
-    """NOT NULL without a long exclusive scan: a validated CHECK lets SET NOT NULL skip reading the table."""
-    constraint = ctx.quote(f"{column}_not_null_check"[:63])
-    column = ctx.quote(column)
-    return [
-        f"ALTER TABLE {table} ADD CONSTRAINT {constraint} CHECK ({column} IS NOT NULL) NOT VALID;",
-        f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint};",
-        f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;",
-        f"ALTER TABLE {table} DROP CONSTRAINT {constraint};",
-    ]
+def type_fix(ctx, table, column, wanted_type, problems):
+    """ALTER COLUMN ... TYPE, unless a view reads the column (then a person rebuilds the view around it)."""
+    views = [name for (name,) in ctx.rows(DEPENDENT_VIEWS, [table, table, column, table])]
+    if views:
+        problems[-1] += (
+            f" (views {', '.join(views)} read it: PostgreSQL changes its type only with them dropped and "
+            "created again, which the report leaves to a person)"
+        )
+        return []
+    return [f"ALTER TABLE {table} ALTER COLUMN {ctx.quote(column)} TYPE {wanted_type};"]
 
 
 @check("referencing_columns", "FK columns: type, length and nullability")
@@ -39,7 +51,7 @@ def check_referencing_columns(ctx):
         table = ctx.quote(expected.table)
         if found_type != wanted_type:
             problems.append(f"column {expected.where} is {found_type}, the model says {wanted_type}")
-            fixes.append(f"ALTER TABLE {table} ALTER COLUMN {ctx.quote(expected.column)} TYPE {wanted_type};")
+            fixes.extend(type_fix(ctx, table, expected.column, wanted_type, problems))
         elif key is not None and type_oid != key[2]:
             problems.append(f'column {expected.where} is {found_type}, but "user".user_id is {key[0]}')
         if not_null == expected.null:

@@ -5,6 +5,7 @@ from django.db.models.functions import Now
 from accounts.verification.expectations import user_model
 from accounts.verification.registry import check
 from accounts.verification.results import doubtful, failed, passed
+from accounts.verification.sql_fixes import set_not_null_fixes
 
 USER_COLUMNS = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
@@ -15,7 +16,7 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_exp
 
 # Unique indexes of "user" (those behind its primary key and UNIQUE constraints included).
 UNIQUE_INDEXES = """
-SELECT c.relname, k.contype,
+SELECT c.relname, k.conname,
        ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)::text[],
        i.indisprimary, i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL,
@@ -65,8 +66,10 @@ def check_user_table(ctx):
                 f'column "user".{column} is {"NOT NULL" if not_null else "nullable"}, '
                 f"the model says {'nullable' if model_field.null else 'NOT NULL'}"
             )
-            change = "DROP NOT NULL" if model_field.null else "SET NOT NULL"
-            fixes.append(f"ALTER TABLE {user} ALTER COLUMN {ctx.quote(column)} {change};")
+            if model_field.null:
+                fixes.append(f"ALTER TABLE {user} ALTER COLUMN {ctx.quote(column)} DROP NOT NULL;")
+            else:
+                fixes.extend(set_not_null_fixes(ctx, user, column))
     details = problems + [f'extra column "user".{column} (not in the model)' for column in sorted(actual)]
     if problems:
         return failed(f'{len(problems)} problem(s) with table "user"', details, fixes)
@@ -128,7 +131,14 @@ def key_problems(ctx, model):
                 f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {user} ({listed});",
                 f"ALTER TABLE {user} ADD CONSTRAINT {name} UNIQUE USING INDEX {name};",
             ]
-    for name, _kind, columns, _pk, sound, deferrable in unique:
+    for name, constraint, columns, is_primary, sound, deferrable in unique:
+        if (not sound or deferrable) and not is_primary:
+            # Dropped after the sound one above is built: uniqueness is never off meanwhile.
+            fixes.append(
+                f"ALTER TABLE {user} DROP CONSTRAINT {ctx.quote(constraint)};"
+                if constraint
+                else f"DROP INDEX CONCURRENTLY {ctx.quote(name)};"
+            )
         if not sound or deferrable:
             problems.append(
                 f'unique index {name} on "user"({", ".join(columns)}) does not enforce uniqueness '
