@@ -1,4 +1,4 @@
-"""Damage a botched rename or a hand repair leaves, named by the report with exit 1, then repaired by its fixes.
+"""Damage a botched rename or a hand repair leaves: named by the report with exit 1, repaired by its fixes.
 
 Each damage is made on a copy of a legacy database renamed by the real migration,
 the way it happens in the field (as a superuser, like a person repairing by
@@ -42,18 +42,21 @@ DAMAGE = {
     "ON UPDATE CASCADE": (
         [
             "ALTER TABLE market_trade DROP CONSTRAINT market_trade_buyer_user_id_fkey",
-            "ALTER TABLE market_trade ADD CONSTRAINT market_trade_buyer_user_id_fkey FOREIGN KEY (buyer_user_id) "
+            "ALTER TABLE market_trade ADD CONSTRAINT market_trade_buyer_user_id_fkey FOREIGN KEY "
+            "(buyer_user_id) "
             'REFERENCES "user"(user_id) ON UPDATE CASCADE',
         ],
         {
-            "foreign_keys": "market_trade_buyer_user_id_fkey on market_trade.buyer_user_id is ON UPDATE CASCADE; "
+            "foreign_keys": "market_trade_buyer_user_id_fkey on market_trade.buyer_user_id is ON UPDATE "
+            "CASCADE; "
             "the rule recorded before the rename was NO ACTION"
         },
     ),
     "deferrable key (Django's stock RenameField)": (
         ["ALTER TABLE smart_meter ALTER CONSTRAINT smart_meter_user_id_fkey DEFERRABLE INITIALLY DEFERRED"],
         {
-            "foreign_keys": "smart_meter_user_id_fkey on smart_meter.user_id is DEFERRABLE INITIALLY DEFERRED; "
+            "foreign_keys": "smart_meter_user_id_fkey on smart_meter.user_id is DEFERRABLE INITIALLY "
+            "DEFERRED; "
             "recorded before the rename it was NOT DEFERRABLE"
         },
     ),
@@ -64,24 +67,27 @@ DAMAGE = {
             'REFERENCES "user"(email) NOT VALID',
         ],
         {
-            "foreign_keys": 'idrs_conversion_user_id_fkey on idrs_conversion.user_id references "user"(email), '
-            'not "user"(user_id)\n'
+            "foreign_keys": "idrs_conversion_user_id_fkey on idrs_conversion.user_id references "
+            '"user"(email), not "user"(user_id)\n'
             "idrs_conversion_user_id_fkey on idrs_conversion.user_id is NOT VALID"
         },
     ),
     "key NOT VALID": (
         [
             "ALTER TABLE wallet DROP CONSTRAINT wallet_user_id_fkey",
-            'ALTER TABLE wallet ADD CONSTRAINT wallet_user_id_fkey FOREIGN KEY (user_id) REFERENCES "user" NOT VALID',
+            'ALTER TABLE wallet ADD CONSTRAINT wallet_user_id_fkey FOREIGN KEY (user_id) REFERENCES "user" '
+            "NOT VALID",
         ],
         {
-            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is NOT VALID: existing rows were never checked"
+            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is NOT VALID: existing rows were never "
+            "checked"
         },
     ),
     "key's triggers disabled": (
         ["ALTER TABLE wallet DISABLE TRIGGER ALL"],
         {
-            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is not enforced: its trigger RI_ConstraintTrigger_c_"
+            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is not enforced: its trigger "
+            "RI_ConstraintTrigger_c_"
         },
     ),
     "key's triggers left in replica mode": (
@@ -105,7 +111,10 @@ DAMAGE = {
     ),
     "FK column turned into text": (
         ["ALTER TABLE trade_orders_cache ALTER COLUMN user_id TYPE text"],
-        {"referencing_columns": "column trade_orders_cache.user_id is text, the model says character varying"},
+        {
+            "referencing_columns": "column trade_orders_cache.user_id is text, the model says character "
+            "varying"
+        },
     ),
     "FK column narrowed": (
         ["ALTER TABLE smart_meter ALTER COLUMN user_id TYPE varchar(36)"],
@@ -128,7 +137,8 @@ DAMAGE = {
             "CREATE UNIQUE INDEX user_email_partial ON \"user\" (email) WHERE email LIKE '%@%'",
         ],
         {
-            "user_keys_and_defaults": 'unique index user_email_partial on "user"(email) does not enforce uniqueness'
+            "user_keys_and_defaults": "unique index user_email_partial on "
+            '"user"(email) does not enforce uniqueness'
         },
     ),
     "default dropped": (
@@ -212,7 +222,8 @@ DAMAGE = {
             "trigger_set_timestamp()",
         ],
         {
-            "prosumer_names": "column smart_meter.prosumer_note\nenum type prosumer_status\ndomain prosumer_email\n"
+            "prosumer_names": "column smart_meter.prosumer_note\nenum type prosumer_status\ndomain "
+            "prosumer_email\n"
             "index prosumer_wallet_name\nsequence prosumer_seq\nconstraint wallet.prosumer_name_check\n"
             "trigger wallet.prosumer_touch\nconstraint prosumer_email.prosumer_email_check"
         },
@@ -220,14 +231,16 @@ DAMAGE = {
     "comment removed": (
         ["COMMENT ON COLUMN wallet.user_id IS NULL", "COMMENT ON TABLE \"user\" IS 'Prosumers'"],
         {
-            "comments": "column wallet.user_id: comment is None, expected 'Reference to user who owns this wallet'\n"
+            "comments": "column wallet.user_id: comment is None, expected 'Reference to user who owns this "
+            "wallet'\n"
             "table user: comment is 'Prosumers', expected 'User accounts table (formerly prosumer)'"
         },
     ),
     "trigger function broken by the rename": (
         [
             TRIGGER_FUNCTION,
-            "CREATE TRIGGER wallet_audit BEFORE INSERT ON wallet FOR EACH ROW EXECUTE FUNCTION wallet_audit()",
+            "CREATE TRIGGER wallet_audit BEFORE INSERT ON wallet FOR EACH ROW EXECUTE FUNCTION "
+            "wallet_audit()",
         ],
         {
             "broken_code": "function wallet_audit() fails when called: names prosumer_id, which the rename "
@@ -244,7 +257,8 @@ DAMAGE = {
     "renamed by other means: not recorded": (
         [
             "DROP TABLE user_verification_run",
-            "DELETE FROM django_migrations WHERE (app, name) IN (('accounts', '0003_rename_prosumer_to_user'), "
+            "DELETE FROM django_migrations WHERE (app, name) IN (('accounts', "
+            "'0003_rename_prosumer_to_user'), "
             "('accounts', '0004_verificationrun'), ('energy', '0002_rename_prosumer_fields'), "
             "('energy', '0003_user_indexes_concurrently'))",
         ],
@@ -343,7 +357,8 @@ def test_validating_a_key_with_orphans_behind_it_fails_and_changes_nothing(renam
         [
             "ALTER TABLE wallet DROP CONSTRAINT wallet_user_id_fkey",
             "INSERT INTO wallet (wallet_address, user_id) VALUES ('0xghost', 'p-ghost')",
-            'ALTER TABLE wallet ADD CONSTRAINT wallet_user_id_fkey FOREIGN KEY (user_id) REFERENCES "user" NOT VALID',
+            'ALTER TABLE wallet ADD CONSTRAINT wallet_user_id_fkey FOREIGN KEY (user_id) REFERENCES "user" '
+            "NOT VALID",
         ],
     )
     code, report, checks, _ = verify(renamed_db, "--no-store")

@@ -138,11 +138,25 @@ class Command(BaseCommand):
         stored = f" Stored as verification run #{result.run.pk}." if result.run else ""
         if result.not_stored:
             stored = f" {result.not_stored[:1].upper()}{result.not_stored[1:]}."
+        self.print_fixes(report)
         console.print(
             f"[{outcome_style}]{report.outcome.upper()}[/]: {report.count(verification.FAIL)} failed, "
             f"{report.count(verification.WARN)} warning(s), {report.count(verification.SKIPPED)} skipped, "
-            f"in {report.seconds:.2f} s.{escape(stored)}"
+            f"in {report.seconds:.2f} s.{escape(stored)}",
+            soft_wrap=True,
         )
+
+    def print_fixes(self, report):
+        """Every fix, whole and unwrapped so that it can be copied: one left out leaves the report failing."""
+        fixes = [(check.name, fix) for check in report.checks for fix in check.fixes]
+        if not fixes:
+            return
+        self.stdout.write(
+            "Fixes, in this order (SQL as the owner of the tables unless marked; manage.py as for migrate; "
+            "see docs/verification.md):"
+        )
+        for name, fix in fixes:
+            self.stdout.write(f"-- {name}\n{fix}")
 
     def stop(self, code, reason, as_json):
         if as_json:
@@ -162,8 +176,8 @@ def _describe(check):
     lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
-    # Every fix is shown: a fix left out would leave the report failing after the others.
-    lines += [f"  fix: {fix}" for fix in check.fixes]
+    if check.fixes:
+        lines.append(f"  fixes: {len(check.fixes)}, printed below the table")
     return escape("\n".join(lines))
 
 
