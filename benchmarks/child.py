@@ -2,8 +2,8 @@
 
 ``python -m benchmarks.child manage <args>`` runs Django's
 ``execute_from_command_line`` exactly as manage.py does;
-``python -m benchmarks.child run_verification [--fast]`` calls the report's
-Python entry point. Either way the seconds of ``django.setup()``, of the command,
+``python -m benchmarks.child run_verification [--fast] [--count]`` calls the
+report's Python entry point. Either way the seconds of ``django.setup()``, of the command,
 and of the SQL statements it sent through Django's default connection are
 written as JSON to the file named by ENERLINK_BENCH_TIMING_FILE.
 """
@@ -15,11 +15,19 @@ import time
 import traceback
 
 
-def run_verification(fast):
+def run_verification(fast, count):
     from accounts.verification import run_verification
 
-    report = run_verification(using="default", fast=fast)
-    return {"passed": bool(report.passed)}
+    report = run_verification(using="default", fast=fast, count=count)
+    timing = {"passed": bool(report.passed)}
+    if count:
+        counts = next(check for check in report.checks if check.name == "row_counts")
+        timing["counted_rows"] = {
+            line.split(":", 1)[0]: int(line.split(":", 1)[1].split(" rows", 1)[0].replace(",", ""))
+            for line in counts.details
+            if " rows" in line
+        }
+    return timing
 
 
 def time_sql(timing):
@@ -50,7 +58,7 @@ def main(argv):
     code = 0
     try:
         if argv[0] == "run_verification":
-            timing.update(run_verification(fast="--fast" in argv[1:]))
+            timing.update(run_verification(fast="--fast" in argv[1:], count="--count" in argv[1:]))
         else:
             from django.core.management import execute_from_command_line
 
