@@ -1,5 +1,6 @@
 """The table and column comments the models declare (the guide's) are in place."""
 
+from accounts.catalog import legacy_column
 from accounts.verification.expectations import expected_comments
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
@@ -32,7 +33,10 @@ def check_comments(ctx):
             where = f"column {table}.{column}"
         if actual != wanted:
             problems.append(f"{where}: comment is {actual!r}, expected {wanted!r}")
-            if column is None or ctx.column_exists(table, column):
+            # A column still under its legacy name gets it back from prosumer_names' fix, which comes first.
+            if column is None or any(
+                ctx.column_exists(table, name) for name in (column, legacy_column(column))
+            ):
                 fixes.append(comment_fix(ctx, table, column, wanted))
         else:
             details.append(f"{where}: {wanted}")

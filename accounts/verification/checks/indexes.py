@@ -99,8 +99,17 @@ def definition_differences(ctx, expected, row):
     return found
 
 
+RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")
+
+
 def rebuild_fixes(ctx, expected, exists):
-    """How to give the database the model's index: migrate when it would build it, else SQL."""
+    """How to give the database the model's index: migrate when it would build it, else SQL.
+
+    Nothing while the rename itself is not recorded: migrate would refuse to rename again, and the
+    migrations check's fixes (record it, then migrate) build the index.
+    """
+    if RENAME_MIGRATION in ctx.pending_migrations:
+        return []
     if expected.name in ctx.pending_index_names:
         return ["manage.py migrate"]
     drop = [f"DROP INDEX CONCURRENTLY {ctx.quote(expected.name)};"] if exists else []

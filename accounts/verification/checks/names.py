@@ -18,7 +18,7 @@ SUPERUSER = "as a superuser: "
 NAMES_WITH_PROSUMER = r"""
 WITH found (kind, name, fix, owned) AS (
 SELECT 'column', c.relname || '.' || a.attname,
-       CASE WHEN c.relname !~* 'prosumer' AND coalesce(t.relname, '') !~* 'prosumer'
+       CASE WHEN coalesce(t.relname, c.relname) !~* 'prosumer'
             THEN format('ALTER %%s %%s RENAME COLUMN %%I TO %%I;',
                         CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
                                        ELSE 'TABLE' END,
