@@ -7,6 +7,8 @@ the real migration, then the command is run as the team runs it.
 
 import json
 
+import psycopg
+
 from enerlink.devtools import scratch
 from tests.verification_support import problems, verify
 
@@ -179,3 +181,29 @@ def test_a_database_renamed_by_the_guides_script_reports_each_damage(adopted_db)
     assert "index idx_tokenblacklist_user_id on token_blacklist is missing" in indexes
     assert checks["migrations"]["status"] == "fail"
     assert checks["table_identity"]["status"] == "warn"  # nothing recorded a snapshot
+
+
+def test_checks_that_run_out_of_statement_timeout_are_skipped_and_the_command_finishes_them(renamed_db):
+    """The admin's button runs under a statement_timeout; a check that runs out of time says where to go."""
+    script = (
+        "import json\n"
+        "from accounts import services\n"
+        "result = services.verify_and_store(started_by='test', store=False, statement_timeout='300ms')\n"
+        "print(json.dumps({c.name: [c.status, c.summary] for c in result.report.checks}))\n"
+    )
+    # A long transaction holds wallet: every check that reads or plans on it waits, and times out.
+    with psycopg.connect(renamed_db.superuser_url) as holder:
+        holder.execute("LOCK TABLE wallet IN ACCESS EXCLUSIVE MODE")
+        result = renamed_db.manage("shell", "-c", script)
+        holder.rollback()
+    statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    timed_out = {name for name, (status, summary) in statuses.items() if summary.startswith("not finished")}
+    assert {"orphans", "indexes", "relationship_sample"} <= timed_out, statuses
+    assert all(statuses[name][0] == "skipped" for name in timed_out)
+    assert statuses["orphans"][1] == (
+        "not finished within statement_timeout 300ms: run manage.py verify_user_migration for the full report"
+    )
+    assert statuses["foreign_keys"][0] == "pass"
+    # The advice: the command, without the timeout, finishes every check.
+    code, report, checks, _ = verify(renamed_db)
+    assert code == 0 and not any(c["summary"].startswith("not finished") for c in report["checks"])

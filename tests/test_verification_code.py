@@ -130,3 +130,22 @@ def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db):
     follow_fixes(renamed_db, report)
     code, report, checks, _ = verify(renamed_db, "--no-store")
     assert code == 0, json.dumps(report, indent=1)
+
+
+def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parses_it(renamed_db):
+    execute(
+        renamed_db,
+        [
+            "SET check_function_bodies = off",
+            "CREATE FUNCTION owner_of(anyelement) RETURNS varchar LANGUAGE sql STABLE AS "
+            "$$ SELECT min(prosumer_id) FROM wallet WHERE wallet_address = $1::text $$",
+        ],
+        superuser=False,
+    )
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0
+    assert "function owner_of(anyelement) fails when called: names prosumer_id, which the rename renamed" in (
+        problems(checks["broken_code"])
+    )
+    follow_fixes(renamed_db, report)
+    assert call(renamed_db, "SELECT owner_of('0xa11ce'::text)") == "p-alice"
