@@ -30,18 +30,30 @@ def run_verification(fast, count):
     return timing
 
 
+# The rename's own statements: accounts 0003's RunSQL (its lock function and its DO block).
+RENAME_MARKERS = ("$rename$", "enerlink_lock")
+
+
 def time_sql(timing):
-    """Add the seconds spent in SQL statements sent through Django's default connection to ``timing``."""
+    """Add the seconds spent in SQL statements sent through Django's default connection to ``timing``.
+
+    ``sql`` is every statement (the migration recorder's and loader's included), ``rename_sql``
+    the rename's own statements, and ``statements`` how many were sent.
+    """
     from django.db import connections
 
-    timing["sql"] = 0.0
+    timing.update(sql=0.0, rename_sql=0.0, statements=0)
 
     def wrapper(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            timing["sql"] += time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            timing["sql"] += seconds
+            timing["statements"] += 1
+            if any(marker in sql for marker in RENAME_MARKERS):
+                timing["rename_sql"] += seconds
 
     connections["default"].execute_wrappers.append(wrapper)
 

@@ -67,6 +67,8 @@ def run_ours(template, name, users, log):
             "wall": sum(step.wall for step in steps),
             "command": sum(step.command for step in steps),
             "sql": sum(step.extra["sql"] for step in steps),
+            "rename_sql": sum(step.extra.get("rename_sql", 0.0) for step in steps),
+            "statements": sum(step.extra.get("statements", 0) for step in steps),
             "steps": [
                 {"wall": step.wall, "command": step.command, "sql": step.extra["sql"]} for step in steps
             ],

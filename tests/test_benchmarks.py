@@ -35,7 +35,7 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
 
     # Ours ran as migrate commands and left one key per column, rules kept.
     ours = record["ours"]
-    assert ours["wall"] >= ours["command"] >= ours["sql"] > 0
+    assert ours["wall"] >= ours["command"] >= ours["sql"] > ours["rename_sql"] > 0
     assert len(ours["steps"]) == 2
     assert ours["outcome"] == {
         "user_table": True,
@@ -67,8 +67,9 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
 
     # Every figure made it into the summary, and the markdown says what was measured.
     assert all(outcome["summary"][key][1000] is not None for key in ("guide", "ours_wall", "probe_ours"))
-    assert len(outcome["targets"]) == 8
+    assert len(outcome["targets"]) == 9
     assert outcome["targets"][2][0] == "our rename's SQL time flat: at 1,000 users within 1.5x of 1,000"
+    assert outcome["targets"][3][0] == "the rename's own RunSQL flat: at 1,000 users within 1.5x of 1,000"
     text = output.read_text()
     assert "## Results (min / median of 1 run(s) per size)" in text
     assert "| guide's script, wall time |" in text and "1,000 users" in text
