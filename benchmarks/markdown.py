@@ -171,6 +171,25 @@ def _reading(outcome):
             f"* The index build takes {fmt('s', m('index_wall'))} at {large:,} users, but concurrently: "
             f"the probe's slowest statement meanwhile took {fmt('ms', m('probe_index'))} (median)."
         )
+    cpu_waits = [
+        (r["users"], r["repetition"], r["loadavg"][0], probe["max_wait"])
+        for r in outcome["runs"]
+        for probe in [
+            (r.get("index_build") or {}).get("probe") or {},
+            (r.get("ours") or {}).get("probe") or {},
+        ]
+        if (probe.get("max_wait") or 0) >= 0.100 and (probe.get("max_lock_wait") or 0) < 0.005
+    ]
+    if cpu_waits:
+        lines.append(
+            "* A probe statement that took 100 ms or more while the server saw it wait for no lock waited "
+            "for a CPU: "
+            + "; ".join(
+                f"{fmt('ms', wait)} at {users:,} users, run {run} (load average {load:.1f})"
+                for users, run, load, wait in cpu_waits
+            )
+            + ". The machine's two cores are shared with other jobs."
+        )
     if m("report_ratio", small) is not None and m("report_ratio") is not None:
         lines.append(
             f"* The report costs {fmt('x', m('report_ratio', small))} its bare SQL at {small:,} users, where "

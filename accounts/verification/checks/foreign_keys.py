@@ -13,6 +13,8 @@ Each problem comes with its fix: SQL that changes the key without a long lock
 (a replacement is added NOT VALID, validated while writes go on, then swapped).
 """
 
+from typing import NamedTuple
+
 from accounts.verification.expectations import RULE_NAMES, expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
@@ -37,6 +39,20 @@ SELECT t.tgrelid::regclass::text, t.tgname, t.tgenabled
 """
 
 TRIGGER_STATES = {"D": "disabled", "R": "enabled for replication sessions only"}
+
+
+class Key(NamedTuple):
+    """A foreign key on a column, as KEYS_ON_COLUMN reads it."""
+
+    oid: int
+    name: str
+    target: str
+    target_column: str
+    on_delete: str
+    on_update: str
+    deferrable: bool
+    deferred: bool
+    validated: bool
 
 
 def rule_name(code):
@@ -78,29 +94,32 @@ def replace_key_fixes(ctx, table, name, column, wanted):
 
 def differences(ctx, key, wanted, source):
     """What is wrong with one key, each as a sentence."""
-    _oid, name, target, target_column, on_delete, on_update, deferrable, deferred, _validated = key
     found = []
-    if target != ctx.quote(ctx.user_table) or target_column != "user_id":
-        found.append(f'references {target}({target_column}), not "user"(user_id)')
-    if on_delete != wanted.on_delete:
+    if not references_user(ctx, key):
+        found.append(f'references {key.target}({key.target_column}), not "user"(user_id)')
+    if key.on_delete != wanted.on_delete:
         found.append(
-            f"is ON DELETE {rule_name(on_delete)}; the rule {source} was {rule_name(wanted.on_delete)}"
+            f"is ON DELETE {rule_name(key.on_delete)}; the rule {source} was {rule_name(wanted.on_delete)}"
         )
-    if on_update != wanted.on_update:
+    if key.on_update != wanted.on_update:
         found.append(
-            f"is ON UPDATE {rule_name(on_update)}; the rule {source} was {rule_name(wanted.on_update)}"
+            f"is ON UPDATE {rule_name(key.on_update)}; the rule {source} was {rule_name(wanted.on_update)}"
         )
-    if (deferrable, deferrable and deferred) != (wanted.deferrable, wanted.deferrable and wanted.deferred):
+    if deferral(key.deferrable, key.deferred) != deferral(wanted.deferrable, wanted.deferred):
         found.append(
-            f"is {deferral(deferrable, deferred)}; "
+            f"is {deferral(key.deferrable, key.deferred)}; "
             f"{source} it was {deferral(wanted.deferrable, wanted.deferred)}"
         )
     return found
 
 
+def references_user(ctx, key):
+    return key.target == ctx.quote(ctx.user_table) and key.target_column == "user_id"
+
+
 def keep_one(keys, wanted_name, matches):
     """Of several keys on one column, the one to keep: a right one, preferably under the rename's name."""
-    return sorted(keys, key=lambda key: (not matches(key), key[1] != wanted_name, key[1]))[0]
+    return sorted(keys, key=lambda key: (not matches(key), key.name != wanted_name, key.name))[0]
 
 
 def check_column(ctx, expected, problems, fixes, details):
@@ -111,7 +130,7 @@ def check_column(ctx, expected, problems, fixes, details):
     table = ctx.quote(expected.table)
     wanted, source = ctx.expected_key(expected)
     canonical = f"{expected.table}_{expected.column}_fkey"[:63]
-    keys = ctx.rows(KEYS_ON_COLUMN, [table, expected.column])
+    keys = [Key(*row) for row in ctx.rows(KEYS_ON_COLUMN, [table, expected.column])]
     if not keys:
         problems.append(f"column {where} has no foreign key")
         fixes.extend(add_key_fixes(ctx, table, canonical, expected.column, wanted))
@@ -122,43 +141,41 @@ def check_column(ctx, expected, problems, fixes, details):
 
     kept = keep_one(keys, canonical, matches)
     if len(keys) > 1:
-        problems.append(f"column {where} has {len(keys)} foreign keys: {', '.join(k[1] for k in keys)}")
+        problems.append(f"column {where} has {len(keys)} foreign keys: {', '.join(k.name for k in keys)}")
         fixes.extend(
-            f"ALTER TABLE {table} DROP CONSTRAINT {ctx.quote(key[1])};" for key in keys if key is not kept
+            f"ALTER TABLE {table} DROP CONSTRAINT {ctx.quote(k.name)};" for k in keys if k is not kept
         )
     for key in keys:
-        name = key[1]
         found = differences(ctx, key, wanted, source)
-        problems.extend(f"{name} on {where} {difference}" for difference in found)
-        if key is kept and found:
-            rules_differ = key[2:6] != (
-                ctx.quote(ctx.user_table),
-                "user_id",
-                wanted.on_delete,
-                wanted.on_update,
+        problems.extend(f"{key.name} on {where} {difference}" for difference in found)
+        # The kept key is repaired: replaced when its target or rules are wrong (a new key, validated,
+        # so its NOT VALID state and its triggers go with the old one), altered when only deferrability is.
+        replaced = key is kept and (
+            not references_user(ctx, key)
+            or (key.on_delete, key.on_update) != (wanted.on_delete, wanted.on_update)
+        )
+        if replaced:
+            fixes.extend(replace_key_fixes(ctx, table, key.name, expected.column, wanted))
+        elif key is kept and found:
+            fixes.append(
+                f"ALTER TABLE {table} ALTER CONSTRAINT {ctx.quote(key.name)} "
+                f"{deferral(wanted.deferrable, wanted.deferred)};"
             )
-            if rules_differ:
-                fixes.extend(replace_key_fixes(ctx, table, name, expected.column, wanted))
-            else:
-                fixes.append(
-                    f"ALTER TABLE {table} ALTER CONSTRAINT {ctx.quote(name)} "
-                    f"{deferral(wanted.deferrable, wanted.deferred)};"
-                )
-        if not key[8]:
-            problems.append(f"{name} on {where} is NOT VALID: existing rows were never checked")
-            if key is kept and not found:
-                fixes.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {ctx.quote(name)};")
-        for relation, trigger, state in ctx.rows(SILENT_TRIGGERS, [key[0]]):
+        if not key.validated:
+            problems.append(f"{key.name} on {where} is NOT VALID: existing rows were never checked")
+            if key is kept and not replaced:
+                fixes.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {ctx.quote(key.name)};")
+        for relation, trigger, state in ctx.rows(SILENT_TRIGGERS, [key.oid]):
             problems.append(
-                f"{name} on {where} is not enforced: its trigger {trigger} on {relation} is "
+                f"{key.name} on {where} is not enforced: its trigger {trigger} on {relation} is "
                 f"{TRIGGER_STATES.get(state, state)}, so rows whose user does not exist can go in "
                 "(the orphans check looks for those already in)"
             )
-            if key is kept:
+            if key is kept and not replaced:
                 fixes.append(f"as a superuser: ALTER TABLE {relation} ENABLE TRIGGER {ctx.quote(trigger)};")
     details.append(
-        f"{where}: {', '.join(k[1] for k in keys)} ON UPDATE {rule_name(kept[5])} "
-        f"ON DELETE {rule_name(kept[4])} {deferral(kept[6], kept[7])}"
+        f"{where}: {', '.join(k.name for k in keys)} ON UPDATE {rule_name(kept.on_update)} "
+        f"ON DELETE {rule_name(kept.on_delete)} {deferral(kept.deferrable, kept.deferred)}"
     )
 
 
