@@ -188,6 +188,6 @@ def check_foreign_keys(ctx):
     if problems:
         return failed(f"{len(problems)} foreign-key problem(s)", problems + details, fixes)
     return passed(
-        f"{len(expected_keys)} columns, one valid, enforced foreign key each, defined as before the rename",
+        f"{len(expected_keys)} columns, one valid foreign key each, enforced, as defined before the rename",
         details,
     )
