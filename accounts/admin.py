@@ -141,7 +141,13 @@ class VerificationRunAdmin(admin.ModelAdmin):
                     format_html_join(
                         "",
                         "<li>{}</li>",
-                        ((verification.format_detail(detail),) for detail in check["details"]),
+                        (
+                            (verification.format_detail(line),)
+                            for line in [
+                                *check["details"],
+                                *(f"fix: {fix}" for fix in check.get("fixes", [])),
+                            ]
+                        ),
                     ),
                 )
                 for check in run.checks

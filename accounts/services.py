@@ -24,8 +24,11 @@ def verify_and_store(
     progress=None,
     suite=verification.AFTER_RENAME,
     options=None,
+    count=False,
 ):
     """Run the report against ``using`` and store it as a VerificationRun unless ``store`` is off.
+
+    ``count`` adds the exact row counts, which only run on request.
 
     Raises ``verification.NotMigrated`` or ``verification.CannotVerify`` when there is nothing to
     verify. A database that refuses the write (a replica, a read-only role) still gets its report:
@@ -33,7 +36,13 @@ def verify_and_store(
     (after_rename) or the preflight (before_rename), whose runs are never stored.
     """
     report = verification.run_verification(
-        using, fast=fast, progress=progress, statement_timeout=statement_timeout, suite=suite, options=options
+        using,
+        fast=fast,
+        progress=progress,
+        statement_timeout=statement_timeout,
+        suite=suite,
+        options=options,
+        count=count,
     )
     result = VerificationResult(report)
     if store and suite == verification.AFTER_RENAME:

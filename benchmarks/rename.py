@@ -1,4 +1,4 @@
-"""Benchmarks of issue 6: the rename and the report against the guide's method.
+"""Benchmarks: the rename and the report against the guide's method.
 
     python -m benchmarks.rename [--sizes 10000 100000 1000000] [--repeat 3] [--output docs/benchmarks.md]
 
@@ -67,6 +67,8 @@ def run_ours(template, name, users, log):
             "wall": sum(step.wall for step in steps),
             "command": sum(step.command for step in steps),
             "sql": sum(step.extra["sql"] for step in steps),
+            "rename_sql": sum(step.extra.get("rename_sql", 0.0) for step in steps),
+            "statements": sum(step.extra.get("statements", 0) for step in steps),
             "steps": [
                 {"wall": step.wall, "command": step.command, "sql": step.extra["sql"]} for step in steps
             ],
@@ -95,7 +97,8 @@ def run_ours(template, name, users, log):
         log(
             f"  report: bare SQL {measured['bare_sql']:.3f} s, in-process {measured.get('inprocess')}, "
             f"command {measured.get('command')} ({measured.get('command_wall')} wall, exit "
-            f"{measured.get('command_exit')}, {measured.get('command_rss_mib')} MiB)"
+            f"{measured.get('command_exit')}, {measured.get('command_rss_mib')} MiB), "
+            f"--count in-process {measured.get('count_inprocess')}"
             if measured["available"]
             else f"  report: bare SQL {measured['bare_sql']:.3f} s; verify_user_migration is not available"
         )
@@ -177,7 +180,8 @@ def write(raw, output):
     summary = results.summarize(raw["runs"], raw["sizes"])
     outcome = {**raw, "summary": summary, "targets": results.targets(summary, raw["runs"], raw["sizes"])}
     Path(output).parent.mkdir(parents=True, exist_ok=True)
-    Path(output).write_text(markdown.render(outcome))
+    previous = Path(output).read_text() if Path(output).exists() else ""
+    Path(output).write_text(markdown.render(outcome, previous))
     return outcome
 
 

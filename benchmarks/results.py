@@ -10,6 +10,7 @@ SPEEDUP_TARGET = 50
 REPORT_RATIO_TARGET = 2.0
 MEMORY_FLAT_TOLERANCE = 0.20  # peak RSS at the largest size within 20 % of the smallest size's
 WAIT_FLAT_FACTOR, WAIT_FLAT_NOISE = 2.0, 0.020  # largest size's median <= 2 x smallest's + 20 ms
+SQL_FLAT_FACTOR = 1.5  # our rename's SQL time at the largest size <= 1.5 x the smallest size's
 
 
 def _get(record, *path):
@@ -48,6 +49,12 @@ METRICS = [
         lambda r: _get(r, "ours", "command"),
     ),
     Metric("ours_sql", "ours: the same, time in SQL statements only", "s", lambda r: _get(r, "ours", "sql")),
+    Metric(
+        "ours_rename_sql",
+        "of which the rename's own SQL (accounts 0003's RunSQL)",
+        "s",
+        lambda r: _get(r, "ours", "rename_sql"),
+    ),
     Metric(
         "speedup_wall",
         "ratio guide / ours (wall)",
@@ -133,9 +140,11 @@ METRICS = [
         lambda r: _get(r, "index_build", "probe", "max_lock_wait"),
     ),
     Metric(
-        "bare_sql", "bare SQL: row counts + orphan anti-joins", "s", lambda r: _get(r, "report", "bare_sql")
+        "bare_sql",
+        "bare SQL: the orphan anti-joins (the report's only row reads)",
+        "s",
+        lambda r: _get(r, "report", "bare_sql"),
     ),
-    Metric("bare_counts", "of which the row counts", "s", lambda r: _get(r, "report", "bare_counts")),
     Metric(
         "report_inprocess",
         "report: run_verification() in-process",
@@ -162,6 +171,12 @@ METRICS = [
     ),
     Metric(
         "report_rss", "verify_user_migration peak RSS", "MiB", lambda r: _get(r, "report", "command_rss_mib")
+    ),
+    Metric(
+        "report_count",
+        "report with --count (exact counts on request), in-process",
+        "s",
+        lambda r: _get(r, "report", "count_inprocess"),
     ),
 ]
 
@@ -238,6 +253,16 @@ def targets(summary, runs, sizes):
                 + ", ".join(f"{size:,}: {fmt('ms', v)}" for size, v in per_size.items())
                 + f"; median {fmt('ms', first)} at {smallest:,} -> {fmt('ms', last)} at {largest:,}"
                 + ("" if not measured else " (flat)" if flat else " (grows)"),
+            )
+        )
+    for key, label in (("ours_sql", "our rename's SQL time"), ("ours_rename_sql", "the rename's own RunSQL")):
+        first, last = median(key, smallest), median(key, largest)
+        rows.append(
+            (
+                f"{label} flat: at {largest:,} users within {SQL_FLAT_FACTOR:g}x of {smallest:,}",
+                _status(None if first is None or last is None else last <= SQL_FLAT_FACTOR * first),
+                f"median {fmt('s', first)} at {smallest:,} -> {fmt('s', last)} at {largest:,} "
+                f"({fmt('x', _ratio(last, first))})",
             )
         )
     for key, label in (

@@ -35,7 +35,7 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
 
     # Ours ran as migrate commands and left one key per column, rules kept.
     ours = record["ours"]
-    assert ours["wall"] >= ours["command"] >= ours["sql"] > 0
+    assert ours["wall"] >= ours["command"] >= ours["sql"] > ours["rename_sql"] > 0
     assert len(ours["steps"]) == 2
     assert ours["outcome"] == {
         "user_table": True,
@@ -56,8 +56,10 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
     # The report and the bare SQL it is compared with.
     report = record["report"]
     assert report["bare_sql"] > 0
-    assert report["rows"]["user"] == 1000 and report["rows"]["transaction_log"] >= 5000
     assert report["orphans"] == 0
+    # The exact counts, on request only, from the report's own --count.
+    assert report["count_inprocess"] > 0
+    assert report["counted_rows"]["user"] == 1000 and report["counted_rows"]["transaction_log"] >= 5000
     assert report["available"]
     assert report["command_exit"] == 0 and report["inprocess_passed"] is True
     assert report["inprocess"] > 0 and report["command_wall"] > report["command"] > 0
@@ -65,11 +67,19 @@ def test_the_benchmark_runs_both_methods_and_writes_its_report(owner_role, tmp_p
 
     # Every figure made it into the summary, and the markdown says what was measured.
     assert all(outcome["summary"][key][1000] is not None for key in ("guide", "ours_wall", "probe_ours"))
-    assert len(outcome["targets"]) == 7
+    assert len(outcome["targets"]) == 9
+    assert outcome["targets"][2][0] == "our rename's SQL time flat: at 1,000 users within 1.5x of 1,000"
+    assert outcome["targets"][3][0] == "the rename's own RunSQL flat: at 1,000 users within 1.5x of 1,000"
     text = output.read_text()
     assert "## Results (min / median of 1 run(s) per size)" in text
     assert "| guide's script, wall time |" in text and "1,000 users" in text
     assert "## Targets" in text and "## Method" in text and "## Every run" in text
+    assert text.endswith("<!-- repair:start --><!-- repair:end -->\n")
+
+    # Another benchmark's section between the repair markers survives a re-render.
+    output.write_text(text.replace("<!-- repair:end -->", "\n## Repair\n\nfigures\n<!-- repair:end -->"))
+    rename.write({key: outcome[key] for key in outcome if key not in ("summary", "targets")}, output)
+    assert output.read_text().endswith("<!-- repair:start -->\n## Repair\n\nfigures\n<!-- repair:end -->\n")
 
     # Nothing of the run is left on the server.
     with scratch.admin_connect() as conn:

@@ -1,9 +1,11 @@
 """The checks, registered by a decorator that says what each one is.
 
 A check is a plain function of a ``Context`` that returns an ``Outcome``. The
-decorator gives its name, title and severity, and whether it reads rows (those
+decorator gives its name, title and severity, whether it reads rows (those
 are skipped by ``--fast`` and by the admin's button, whose request must stay
-short). The report runs them in the order their modules are imported by
+short), and whether it runs only on request (the exact row counts of
+``--count``: no check the report needs reads every row of every table). The
+report runs them in the order their modules are imported by
 ``accounts.verification.checks``.
 
 A suite may register a precondition (``@precondition(suite)``): it looks at the
@@ -31,12 +33,13 @@ class Check:
     reads_rows: bool
     suite: str
     function: object
+    on_request: bool = False
 
     def __call__(self, ctx):
         return self.function(ctx)
 
 
-def check(name, title, severity=ERROR, reads_rows=False, suite=AFTER_RENAME):
+def check(name, title, severity=ERROR, reads_rows=False, suite=AFTER_RENAME, on_request=False):
     """Register the decorated function as the check ``name`` of ``suite``."""
     if severity not in (ERROR, WARNING):
         raise ValueError(f"severity of check {name!r} must be {ERROR!r} or {WARNING!r}, not {severity!r}")
@@ -45,7 +48,7 @@ def check(name, title, severity=ERROR, reads_rows=False, suite=AFTER_RENAME):
         key = (suite, name)
         if key in _REGISTRY and _REGISTRY[key].function is not function:
             raise ValueError(f"two checks are named {name!r} in suite {suite!r}")
-        _REGISTRY[key] = Check(name, title, severity, reads_rows, suite, function)
+        _REGISTRY[key] = Check(name, title, severity, reads_rows, suite, function, on_request)
         return function
 
     return register

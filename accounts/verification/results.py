@@ -27,24 +27,30 @@ class Outcome:
     ``doubtful`` marks a finding that may be fine (a database renamed by other
     means has no snapshot to compare with): it is reported as a warning even by
     a check of severity error, so that the report does not cry wolf.
+
+    ``fixes`` are the actions that repair what the check found, in the order to
+    take them: a ``manage.py`` command, or one SQL statement to run as the owner of
+    the tables (``as a superuser: `` in front when only a superuser may run it).
+    Each one is followed in a test, which then sees the report pass.
     """
 
     passed: bool
     summary: str
     details: list = field(default_factory=list)
     doubtful: bool = False
+    fixes: list = field(default_factory=list)
 
 
 def passed(summary, details=()):
     return Outcome(True, summary, list(details))
 
 
-def failed(summary, details=()):
-    return Outcome(False, summary, list(details))
+def failed(summary, details=(), fixes=()):
+    return Outcome(False, summary, list(details), fixes=list(fixes))
 
 
-def doubtful(summary, details=()):
-    return Outcome(False, summary, list(details), doubtful=True)
+def doubtful(summary, details=(), fixes=()):
+    return Outcome(False, summary, list(details), doubtful=True, fixes=list(fixes))
 
 
 @dataclass
@@ -56,6 +62,7 @@ class CheckResult:
     summary: str
     details: list = field(default_factory=list)
     seconds: float = 0.0
+    fixes: list = field(default_factory=list)
 
     @property
     def passed(self):
@@ -77,6 +84,7 @@ class VerificationReport:
     started_at: object
     finished_at: object = None
     fast: bool = False
+    counted: bool = False
     checks: list = field(default_factory=list)
     suite: str = "after_rename"
 
@@ -105,5 +113,6 @@ class VerificationReport:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "fast": self.fast,
+            "counted": self.counted,
             "checks": [check.as_dict() for check in self.checks],
         }

@@ -34,6 +34,20 @@ def first_line(error):
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+def rename_recorded(cursor):
+    """Whether django_migrations says the rename was applied."""
+    cursor.execute(
+        "SELECT to_regclass('django_migrations') IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM django_migrations WHERE app = %s AND name = %s)",
+        list(RENAME_MIGRATION),
+    )
+    return cursor.fetchone()[0]
+
+
 def ensure_connected(connection):
     """Connect, or refuse with the reason in one line."""
     try:
@@ -52,6 +66,14 @@ def ensure_verifiable(connection):
             [user_table],
         )
         has_prosumer, has_user, database = cursor.fetchone()
+        recorded = has_prosumer and not has_user and rename_recorded(cursor)
+    if recorded:
+        # "run migrate" would apply nothing here: the records say the rename is done.
+        raise NotMigrated(
+            f"not migrated: table prosumer is back in database {database!r} although accounts.0003 is "
+            "recorded as applied, so the rename was undone by other means (the guide's rollback script?); "
+            "see docs/verification.md"
+        )
     if has_prosumer and not has_user:
         raise NotMigrated(
             f"not migrated: table prosumer still present in database {database!r}, run manage.py migrate"
@@ -67,6 +89,15 @@ def ensure_verifiable(connection):
 def checks_after_rename(connection):
     ensure_verifiable(connection)
     return registered_checks(AFTER_RENAME)
+
+
+def checks_to_run(suite, connection):
+    """The suite's precondition decides; a suite without one runs all its checks once connected."""
+    decide = suite_precondition(suite)
+    if decide is not None:
+        return decide(connection)
+    ensure_connected(connection)
+    return registered_checks(suite)
 
 
 def outcome_status(registered, outcome):
@@ -107,7 +138,23 @@ def run_check(registered, ctx, statement_timeout):
         outcome.summary,
         outcome.details,
         seconds=time.perf_counter() - started,
+        fixes=outcome.fixes,
     )
+
+
+def cannot_read(registered, error):
+    """The one line that says why a check could not read the database, and what to do."""
+    reason = f"check {registered.name} could not read the database: {first_line(error)}"
+    if getattr(error.__cause__, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+        reason += (
+            "; run the report as a role that may read every table of the rename "
+            "(the tables' owner, as manage.py migrate does)"
+        )
+    return CannotVerify(reason)
+
+
+def skipped(registered, summary):
+    return CheckResult(registered.name, registered.title, registered.severity, SKIPPED, summary)
 
 
 def run_verification(
@@ -116,29 +163,32 @@ def run_verification(
     progress=None,
     statement_timeout=None,
     suite=AFTER_RENAME,
+    count=False,
     options=None,
 ):
     """Run every check of ``suite`` against the database behind ``using``; return a VerificationReport.
 
     ``progress(name, text)`` is called before each check and for each table a check that reads
-    rows reads. ``fast`` skips the checks that read rows. ``statement_timeout`` (a PostgreSQL
+    rows reads. ``fast`` skips the checks that read rows; ``count`` runs those that run only on
+    request (the exact row counts), even with ``fast``. ``statement_timeout`` (a PostgreSQL
     interval, e.g. "5s") bounds each check's queries; a check that runs out of time is skipped.
     Raises NotMigrated or CannotVerify when there is nothing to verify. The suite's precondition
     says which checks apply; ``options`` (a dict) reaches the checks as ``ctx.options``.
     """
     connection = connections[using]
-    checks = suite_precondition(suite)(connection)
+    checks = checks_to_run(suite, connection)
     database, version, host = describe_server(connection)
-    report = VerificationReport(database, version, host, started_at=timezone.now(), fast=fast, suite=suite)
+    report = VerificationReport(
+        database, version, host, started_at=timezone.now(), fast=fast, counted=count, suite=suite
+    )
     ctx = Context(connection, progress, options)
     try:
         for registered in checks:
-            if fast and registered.reads_rows:
-                report.checks.append(
-                    CheckResult(
-                        registered.name, registered.title, registered.severity, SKIPPED, "skipped (--fast)"
-                    )
-                )
+            if registered.on_request and not count:
+                report.checks.append(skipped(registered, "on request only: verify_user_migration --count"))
+                continue
+            if fast and registered.reads_rows and not registered.on_request:
+                report.checks.append(skipped(registered, "skipped (--fast)"))
                 continue
             ctx.current_check = registered.name
             if progress:
@@ -146,9 +196,7 @@ def run_verification(
             try:
                 report.checks.append(run_check(registered, ctx, statement_timeout))
             except DatabaseError as error:
-                raise CannotVerify(
-                    f"check {registered.name} could not read the database: {first_line(error)}"
-                ) from error
+                raise cannot_read(registered, error) from error
     finally:
         ctx.close()
     report.finished_at = timezone.now()

@@ -2,7 +2,10 @@
 
 Exit status: 0 when every check passes (warnings allowed), 1 when a check
 fails or the database was not migrated yet, 2 when the report could not run
-(no connection, wrong database), with a one-line reason and no traceback.
+(no connection, wrong database, a table the role may not read), with a
+one-line reason and no traceback. A connection that may not write (a replica,
+``default_transaction_read_only``) still gets its report; the run is then not
+stored, and the report says so.
 
 ``--preflight`` runs the checks of suite before_rename instead, on a database
 before the rename (``accounts.verification.preflight``): same exit codes, same
@@ -31,8 +34,9 @@ REPORT_WIDTH = 120
 
 class Command(BaseCommand):
     help = (
-        "Verify that the prosumer -> user rename left the database right: FKs, rules, orphans, indexes, "
-        "names, counts, comments, migrations. Exit 0 all passed, 1 a check failed, 2 could not run."
+        "Verify that the prosumer -> user rename left the database right: keys, columns, orphans, indexes, "
+        "names, code, table identity, comments, migrations. "
+        "Exit 0 all passed, 1 a check failed, 2 could not run."
     )
 
     def add_arguments(self, parser):
@@ -43,7 +47,13 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="Print the report as one JSON object."
         )
         parser.add_argument(
-            "--fast", action="store_true", help="Skip the checks that read every row (orphans, row counts)."
+            "--fast", action="store_true", help="Skip the checks that read every row (orphans)."
+        )
+        parser.add_argument(
+            "--count",
+            action="store_true",
+            help="Also count every row of the renamed tables exactly (reads them all; compared with the "
+            "rename's estimates).",
         )
         parser.add_argument(
             "--no-store", action="store_true", help="Do not save the run as a VerificationRun."
@@ -60,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, database, as_json, fast, no_store, preflight, allow_logical_replication, **options
+        self, *args, database, as_json, fast, no_store, count, preflight, allow_logical_replication, **options
     ):
         if database not in connections:
             return self.stop(
@@ -69,7 +79,13 @@ class Command(BaseCommand):
         console = Console(
             file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
         )
-        run = dict(using=database, fast=fast, store=not no_store, started_by=verification.describe_starter())
+        run = dict(
+            using=database,
+            fast=fast,
+            count=count,
+            store=not no_store,
+            started_by=verification.describe_starter(),
+        )
         if preflight:
             run.update(
                 suite=verification.BEFORE_RENAME,
@@ -146,11 +162,25 @@ class Command(BaseCommand):
         stored = f" Stored as verification run #{result.run.pk}." if result.run else ""
         if result.not_stored:
             stored = f" {result.not_stored[:1].upper()}{result.not_stored[1:]}."
+        self.print_fixes(report)
         console.print(
             f"[{outcome_style}]{report.outcome.upper()}[/]: {report.count(verification.FAIL)} failed, "
             f"{report.count(verification.WARN)} warning(s), {report.count(verification.SKIPPED)} skipped, "
-            f"in {report.seconds:.2f} s.{escape(stored)}"
+            f"in {report.seconds:.2f} s.{escape(stored)}",
+            soft_wrap=True,
         )
+
+    def print_fixes(self, report):
+        """Every fix, whole and unwrapped so that it can be copied: one left out leaves the report failing."""
+        fixes = [(check.name, fix) for check in report.checks for fix in check.fixes]
+        if not fixes:
+            return
+        self.stdout.write(
+            "Fixes, in this order (SQL as the owner of the tables unless marked; manage.py as for migrate; "
+            "see docs/verification.md):"
+        )
+        for name, fix in fixes:
+            self.stdout.write(f"-- {name}\n{fix}")
 
     def stop(self, code, reason, as_json):
         if as_json:
@@ -170,6 +200,8 @@ def _describe(check):
     lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]
     if len(shown) > DETAIL_LINES:
         lines.append(f"  ... and {len(shown) - DETAIL_LINES} more (see --json or the admin)")
+    if check.fixes:
+        lines.append(f"  fixes: {len(check.fixes)}, printed below the table")
     return escape("\n".join(lines))
 
 

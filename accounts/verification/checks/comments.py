@@ -1,5 +1,6 @@
 """The table and column comments the models declare (the guide's) are in place."""
 
+from accounts.catalog import legacy_column
 from accounts.verification.expectations import expected_comments
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
@@ -11,9 +12,16 @@ COLUMN_COMMENT = (
 )
 
 
+def comment_fix(ctx, table, column, wanted):
+    literal = "'" + wanted.replace("'", "''") + "'"
+    if column is None:
+        return f"COMMENT ON TABLE {ctx.quote(table)} IS {literal};"
+    return f"COMMENT ON COLUMN {ctx.quote(table)}.{ctx.quote(column)} IS {literal};"
+
+
 @check("comments", "table and column comments")
 def check_comments(ctx):
-    problems, details = [], []
+    problems, details, fixes = [], [], []
     for (table, column), wanted in sorted(
         expected_comments().items(), key=lambda item: (item[0][0], item[0][1] or "")
     ):
@@ -25,8 +33,13 @@ def check_comments(ctx):
             where = f"column {table}.{column}"
         if actual != wanted:
             problems.append(f"{where}: comment is {actual!r}, expected {wanted!r}")
+            # A column still under its legacy name gets it back from prosumer_names' fix, which comes first.
+            if column is None or any(
+                ctx.column_exists(table, name) for name in (column, legacy_column(column))
+            ):
+                fixes.append(comment_fix(ctx, table, column, wanted))
         else:
             details.append(f"{where}: {wanted}")
     if problems:
-        return failed(f"{len(problems)} comment(s) missing or different", problems + details)
+        return failed(f"{len(problems)} comment(s) missing or different", problems + details, fixes)
     return passed(f"{len(details)} comments in place", details)

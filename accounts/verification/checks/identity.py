@@ -6,24 +6,54 @@ journals both, so this check proves that the rename lost no row without counting
 any: its cost does not grow with the data, and rows deleted since by the
 application (an expired-token purge, an erasure) are not mistaken for a loss.
 
-What it cannot see is covered by what it says instead: a table rewritten since
-(VACUUM FULL, CLUSTER, TRUNCATE, ALTER TABLE ... TYPE) has a new data file, and a
-database restored from a dump has new OIDs. Both are named as such, not as data
-loss; a rewritten table that is now empty is a warning, since TRUNCATE looks the
-same from the catalog (finding out reads one page, not the table).
+What it cannot see is named as such instead of as data loss: a table rewritten
+since (VACUUM FULL, CLUSTER, TRUNCATE, ALTER TABLE ... TYPE) has a new data file,
+and a database restored from a dump has new OIDs (a restored table may even get
+an old OID of another table: an OID counts only under its recorded name). A
+table that held rows at the rename and is now empty in a new data file is a
+warning, since TRUNCATE or a restore without data look like that (finding out
+reads one page, not the table).
 """
 
 from accounts.verification.registry import check
 from accounts.verification.results import doubtful, failed, passed
 
 CURRENT = """
-SELECT c.oid, c.oid::regclass::text, c.relfilenode, c.reltuples::bigint
+SELECT c.oid, c.relname, c.oid::regclass::text, c.relfilenode, c.reltuples::bigint
   FROM pg_class c WHERE c.oid = ANY (%s::oid[]) AND c.relkind IN ('r', 'p')
+"""
+
+NOW_NAMED = """
+SELECT c.oid, c.oid::regclass::text, c.reltuples::bigint FROM pg_class c
+ WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p')
 """
 
 
 def estimate(reltuples):
     return "unknown (never analysed)" if reltuples < 0 else f"about {reltuples:,}"
+
+
+def emptied(ctx, recorded, qualified):
+    """Whether a table that may have held rows at the rename holds none now (reads at most one page)."""
+    return recorded.reltuples != 0 and not ctx.value(f"SELECT EXISTS (SELECT 1 FROM {qualified})")
+
+
+def judge_same_table(ctx, table, current, warnings, details):
+    _oid, relname, qualified, filenode, tuples = current
+    rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
+    renamed = f" (renamed since to {qualified})" if relname != table.name else ""
+    if filenode == table.relfilenode:
+        details.append(f"{qualified}: same table and data file as at the rename{renamed} ({rows})")
+    elif emptied(ctx, table, qualified):
+        warnings.append(
+            f"{qualified}: rewritten since the rename and now empty{renamed} ({rows}): "
+            "TRUNCATE looks like this; its rows are not in this database"
+        )
+    else:
+        details.append(
+            f"{qualified}: rewritten since the rename (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
+            f"same table, new data file{renamed} ({rows})"
+        )
 
 
 @check("table_identity", "same tables and data files as at the rename")
@@ -35,49 +65,54 @@ def check_table_identity(ctx):
             "to it",
             ["the rename records each table's OID and data file in user_rename_journal before it locks"],
         )
-    current = {
-        oid: (name, filenode, tuples)
-        for oid, name, filenode, tuples in ctx.rows(CURRENT, [[r.oid for r in recorded]])
-    }
-    problems, warnings, details = [], [], []
-    replaced = []
+    current = {row[0]: row for row in ctx.rows(CURRENT, [[table.oid for table in recorded]])}
+    problems, warnings, details, replaced = [], [], [], []
     for table in recorded:
-        if table.oid in current:
-            name, filenode, tuples = current[table.oid]
-            rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
-            if filenode == table.relfilenode:
-                details.append(f"{name}: same table and data file as at the rename ({rows})")
-            elif table.reltuples != 0 and not ctx.value(f"SELECT EXISTS (SELECT 1 FROM {name})"):
-                warnings.append(
-                    f"{name}: rewritten since the rename and now empty ({rows}): TRUNCATE looks like this; "
-                    "if nobody emptied it on purpose, compare with the backup"
-                )
-            else:
-                details.append(
-                    f"{name}: rewritten since the rename (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
-                    f"same table, new data file ({rows})"
-                )
-        elif ctx.value("SELECT to_regclass(%s) IS NOT NULL", [ctx.quote(table.name)]):
-            replaced.append(table.name)
+        found = current.get(table.oid)
+        quoted = ctx.quote(table.name)
+        # The recorded OID under its recorded name, or under a new name when the old one is free.
+        if found is not None and (
+            found[1] == table.name or not ctx.value("SELECT to_regclass(%s) IS NOT NULL", [quoted])
+        ):
+            judge_same_table(ctx, table, found, warnings, details)
+            continue
+        now = ctx.rows(NOW_NAMED, [quoted])
+        if now:
+            replaced.append((table, now[0]))
         else:
             problems.append(
                 f"table {table.name} is gone (it held {estimate(table.reltuples)} rows at the rename)"
             )
-    if replaced and len(replaced) == len(recorded):
-        details.append(
+    restored = bool(replaced) and len(replaced) == len(recorded)
+    for table, (_oid, qualified, tuples) in replaced:
+        rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
+        if emptied(ctx, table, qualified):
+            warnings.append(
+                f"{qualified}: a new table (new OID) since the rename, and empty ({rows}): its rows are not "
+                "in this database (a dump restored without its data looks like this)"
+            )
+        elif restored:
+            details.append(f"{qualified}: a new table with rows, as a restore makes it ({rows})")
+        else:
+            warnings.append(
+                f"{qualified}: not the table the rename renamed (new OID): it was dropped and created again "
+                f"since; its rows cannot be traced to the rename ({rows})"
+            )
+    if restored:
+        details.insert(
+            0,
             "every table has a new OID: this database was restored from a dump (or copied) since the rename, "
-            "which keeps the rows but not the identities"
+            "which keeps the rows but not the identities; --count gives exact counts to compare with the "
+            "source",
         )
-    elif replaced:
-        warnings += [
-            f"{name}: not the table the rename renamed (new OID): it was dropped and created again since; "
-            "its rows cannot be traced to the rename"
-            for name in replaced
-        ]
     if problems:
         return failed(f"{len(problems)} table(s) gone since the rename", problems + warnings + details)
     if warnings:
         return doubtful(f"{len(warnings)} table(s) changed since the rename; review them", warnings + details)
+    if restored:
+        return passed(
+            f"{len(recorded)} tables restored from a dump since the rename, each with rows", details
+        )
     return passed(
         f"{len(recorded)} tables: the rename lost no row (same tables, data files accounted for)", details
     )

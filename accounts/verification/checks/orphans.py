@@ -1,4 +1,10 @@
-"""Rows whose user does not exist: let in while FK triggers were off, or behind a NOT VALID key."""
+"""Rows whose user does not exist: let in while FK triggers were off, or behind a NOT VALID key.
+
+No fix is offered: whether an orphan's user comes back from the backup or the
+row goes is a decision about the ledger that only a person can make. The
+report gives the query that lists them; once they are resolved, the keys'
+fixes (VALIDATE CONSTRAINT) succeed.
+"""
 
 from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
@@ -20,6 +26,11 @@ def check_orphans(ctx):
             f"AND NOT EXISTS (SELECT 1 FROM {user} u WHERE u.user_id = t.{column})"
         )
         line = f"{expected.where}: {orphans:,} orphan row(s)"
+        if orphans:
+            line += (
+                f"; list them: SELECT * FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {user} u WHERE u.user_id = t.{column});"
+            )
         (problems if orphans else details).append(line)
     if problems:
         return failed(f"orphan rows in {len(problems)} column(s)", problems + details)

@@ -1,0 +1,151 @@
+"""Views and functions after the rename: the report tells those that work from those that fail when called."""
+
+import json
+
+from tests.verification_support import execute, follow_fixes, problems, verify
+
+STALE_PLPGSQL = """
+CREATE FUNCTION count_wallets(p varchar) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN (SELECT count(*) FROM wallet w WHERE w.prosumer_id = p);
+END $$
+"""
+
+# Says prosumer only in a comment, a string, its own variable and its name: it works.
+HARMLESS_PLPGSQL = """
+CREATE FUNCTION prosumer_greeting(prosumer_id varchar) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    label text := 'prosumer';  -- the old word, in a string and a comment only
+BEGIN
+    RETURN label || ' ' || prosumer_id || ' has '
+        || (SELECT count(*) FROM wallet WHERE user_id = prosumer_id);
+END $$
+"""
+
+
+def call(database, statement):
+    with database.connect() as conn:
+        return conn.execute(statement).fetchone()[0]
+
+
+def test_a_stale_plpgsql_function_nobody_calls_is_a_warning_and_its_fix_works(renamed_db):
+    execute(renamed_db, [STALE_PLPGSQL], superuser=False)
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0
+    broken = checks["broken_code"]
+    assert broken["status"] == "warn"
+    assert (
+        "function count_wallets(character varying) fails when called: names prosumer_id, which the rename "
+        "renamed; nothing in the database calls it" in problems(broken)
+    )
+    # What the report says is what happens when it is called.
+    try:
+        call(renamed_db, "SELECT count_wallets('p-alice')")
+    except Exception as error:  # noqa: BLE001
+        assert "column w.prosumer_id does not exist" in str(error)
+    else:
+        raise AssertionError("the stale function ran")
+    follow_fixes(renamed_db, report)
+    assert call(renamed_db, "SELECT count_wallets('p-alice')") == 1
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0 and checks["broken_code"]["status"] == "pass", json.dumps(report, indent=1)
+
+
+def test_a_function_that_only_says_prosumer_works_and_is_told_apart(renamed_db):
+    execute(renamed_db, [HARMLESS_PLPGSQL], superuser=False)
+    assert call(renamed_db, "SELECT prosumer_greeting('p-alice')") == "prosumer p-alice has 1"
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0
+    assert "function prosumer_greeting(character varying): still works" in problems(
+        checks["prosumer_in_code"]
+    )
+    assert "prosumer_greeting" not in problems(checks["broken_code"])
+
+
+def test_code_stored_parsed_before_the_rename_keeps_working(ready_db):
+    """A view and a BEGIN ATOMIC function are tracked in pg_depend: the rename renames what they name."""
+    execute(
+        ready_db,
+        [
+            "CREATE FUNCTION wallets_of(p varchar) RETURNS bigint LANGUAGE sql STABLE "
+            "BEGIN ATOMIC SELECT count(*) FROM wallet w WHERE w.prosumer_id = p; END",
+            "CREATE VIEW prosumer_meters AS SELECT prosumer_id, meter_id FROM smart_meter",
+        ],
+        superuser=False,
+    )
+    ready_db.manage("migrate")
+    assert call(ready_db, "SELECT wallets_of('p-alice')") == 1
+    assert call(ready_db, "SELECT count(*) FROM prosumer_meters") == 1
+    code, report, checks, _ = verify(ready_db, "--no-store")
+    assert code == 0
+    works = problems(checks["prosumer_in_code"])
+    assert "view prosumer_meters: still works" in works
+    assert "wallets_of" not in problems(checks["broken_code"])
+
+
+def test_a_stale_function_the_role_may_not_execute_is_read_instead_and_fixed_by_a_superuser(renamed_db):
+    execute(
+        renamed_db,
+        [
+            "SET check_function_bodies = off",  # as pg_restore creates functions, or one written before
+            "CREATE FUNCTION trade_total(p varchar) RETURNS numeric LANGUAGE sql STABLE AS "
+            "$$ SELECT sum(total_idrs_value) FROM market_trade WHERE seller_prosumer_id = p $$",
+            "REVOKE EXECUTE ON FUNCTION trade_total(varchar) FROM PUBLIC",
+        ],
+    )
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0
+    assert (
+        "function trade_total(character varying) fails when called: names seller_prosumer_id, which the "
+        "rename "
+        "renamed" in problems(checks["broken_code"])
+    )
+    assert any(
+        fix.startswith("as a superuser: CREATE OR REPLACE FUNCTION public.trade_total")
+        for fix in checks["broken_code"]["fixes"]
+    )
+    follow_fixes(renamed_db, report)
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert checks["broken_code"]["status"] == "pass", json.dumps(report, indent=1)
+
+
+def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db):
+    """Every insert into the table runs it: the application's own writes fail."""
+    execute(
+        renamed_db,
+        [
+            "SET check_function_bodies = off",
+            "CREATE FUNCTION default_label() RETURNS varchar LANGUAGE sql VOLATILE AS "
+            "$$ SELECT min(prosumer_id) FROM wallet $$",
+            "ALTER TABLE system_config ALTER COLUMN updated_by SET DEFAULT default_label()",
+        ],
+        superuser=False,
+    )
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 1
+    assert checks["broken_code"]["status"] == "fail"
+    assert "used by default value for column updated_by of table system_config" in problems(
+        checks["broken_code"]
+    )
+    follow_fixes(renamed_db, report)
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0, json.dumps(report, indent=1)
+
+
+def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parses_it(renamed_db):
+    execute(
+        renamed_db,
+        [
+            "SET check_function_bodies = off",
+            "CREATE FUNCTION owner_of(anyelement) RETURNS varchar LANGUAGE sql STABLE AS "
+            "$$ SELECT min(prosumer_id) FROM wallet WHERE wallet_address = $1::text $$",
+        ],
+        superuser=False,
+    )
+    code, report, checks, _ = verify(renamed_db, "--no-store")
+    assert code == 0
+    assert "function owner_of(anyelement) fails when called: names prosumer_id, which the rename renamed" in (
+        problems(checks["broken_code"])
+    )
+    follow_fixes(renamed_db, report)
+    assert call(renamed_db, "SELECT owner_of('0xa11ce'::text)") == "p-alice"
