@@ -11,7 +11,8 @@ that undoes it (``journal``). ``manage.py repair_user_migration`` is the
 command on top; docs/adoption.md shows its plan for the guide-renamed fixture.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from accounts.repair import expected, journal
 from accounts.repair.apply import ApplyResult, RepairBlocked, StepFailed, apply_plan
@@ -36,8 +37,6 @@ __all__ = [
 
 
 def _connect(using):
-    import psycopg
-
     from enerlink.db import connect
 
     try:
@@ -48,20 +47,11 @@ def _connect(using):
 
 
 def _plan(conn, using):
-    import psycopg
-
     try:
         with conn.cursor() as cursor:
             state = read_state(cursor, sorted({column.table for column in expected.key_columns()}))
-            not_owned = sorted(name for name, table in state.tables.items() if not table.owned)
-            if not_owned:
-                owners = ", ".join(sorted({state.tables[name].owner for name in not_owned}))
-                raise CannotRepair(
-                    f"role {state.role} does not own {len(not_owned)} table(s) of the repair "
-                    f"({', '.join(not_owned)}; owner: {owners}): run it as the role that owns the tables"
-                )
             return make_plan(state, connections[using], cursor)
-    except psycopg.Error as error:
+    except (psycopg.Error, DatabaseError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CannotRepair(f"could not read the database: {reason}") from error
 

@@ -99,7 +99,7 @@ def plan_names(planner):
         )
         planner.rename_on_table(
             constraint.table,
-            render.rename_constraint(constraint.table, constraint.name, new),
+            render.rename_constraint(constraint.table, constraint.name, new, constraint.kind in "pux"),
             render.rename_constraint(constraint.table, new, constraint.name).sql,
             finding,
         )

@@ -138,10 +138,13 @@ class Renderer:
             ((ACCESS_EXCLUSIVE, self.q(table)),),
         )
 
-    def rename_constraint(self, table, old, new):
+    def rename_constraint(self, table, old, new, indexed=False):
+        """``indexed``: a primary-key, unique or exclusion constraint, whose index is renamed with it."""
+        locks = ((ACCESS_EXCLUSIVE, self.q(table)),)
+        if indexed:
+            locks += ((SHARE_UPDATE_EXCLUSIVE, f"index {self.q(old)}"),)
         return Statement(
-            f"ALTER TABLE {self.q(table)} RENAME CONSTRAINT {self.q(old)} TO {self.q(new)}",
-            ((ACCESS_EXCLUSIVE, self.q(table)),),
+            f"ALTER TABLE {self.q(table)} RENAME CONSTRAINT {self.q(old)} TO {self.q(new)}", locks
         )
 
     def rename_index(self, index, new):

@@ -207,6 +207,13 @@ def read_state(cursor, expected_tables):
     cursor.execute(TABLES, [namespace, names])
     for oid, name, filenode, tuples, pages, owner, owned, comment in cursor.fetchall():
         state.tables[name] = Table(oid, name, filenode, tuples, pages, owner, owned, comment)
+    not_owned = sorted(name for name, table in state.tables.items() if not table.owned)
+    if not_owned:
+        owners = ", ".join(sorted({state.tables[name].owner for name in not_owned}))
+        raise CannotRepair(
+            f"role {role} does not own {len(not_owned)} table(s) of the repair ({', '.join(not_owned)}; "
+            f"owner: {owners}): run it as the role that owns the tables"
+        )
     oids = [table.oid for table in state.tables.values()]
 
     cursor.execute(COLUMNS, [oids])

@@ -70,15 +70,18 @@ class Command(BaseCommand):
                 database,
                 policy,
                 progress=None if as_json else self.progress,
-                on_retry=self.retrying,
-                before=lambda plan: self.show(plan, policy, as_json, applying=True),
+                on_retry=None if as_json else self.retrying,
+                before=None if as_json else (lambda plan: self.show(plan, policy, as_json, applying=True)),
             )
         except repair.CannotRepair as error:
             raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from error
         except (repair.RepairBlocked, repair.StepFailed) as error:
             raise CommandError(str(error), returncode=EXIT_FAILED) from error
         if as_json:
-            self.stdout.write(json.dumps({"applied": [vars(step) for step in result.steps]}, indent=2))
+            applied = [vars(step) for step in result.steps]
+            self.stdout.write(
+                json.dumps({**plan.as_dict(), "lock_timeout": policy.timeout, "applied": applied}, indent=2)
+            )
         elif plan.empty:
             self.stdout.write("Nothing was changed.")
         else:
@@ -103,6 +106,6 @@ class Command(BaseCommand):
         self.stdout.write(f"  step {step.number} done in {outcome.seconds:.3f} s{retried}: {step.title}")
 
     def retrying(self, step, attempt, holders):
-        self.stderr.write(
+        self.stdout.write(
             f"  step {step.number}: a lock wait ran out (attempt {attempt}), held by {holders}; trying again"
         )
