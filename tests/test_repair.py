@@ -105,6 +105,13 @@ def assert_repaired(database, before):
     failing = {name for name, check in checks.items() if check["status"] not in ("pass", "warn")}
     assert not failing
     assert {name for name, check in checks.items() if check["status"] == "warn"} == {"prosumer_in_code"}
+    assert checks["table_identity"]["summary"] == (
+        "8 tables: no row lost since the repair recorded them (the rename before it, done by other means, "
+        "recorded nothing to compare with)"
+    )
+    assert "wallet: same table and data file as at the repair" in "\n".join(
+        checks["table_identity"]["details"]
+    )
     keys = keys_to_user(database)
     assert {(table, column): rule for table, column, _, rule, *_ in keys} == LEGACY_RULES
     assert len(keys) == len(LEGACY_RULES), keys  # one key per column

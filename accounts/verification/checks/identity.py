@@ -11,6 +11,10 @@ What it cannot see is covered by what it says instead: a table rewritten since
 database restored from a dump has new OIDs. Both are named as such, not as data
 loss; a rewritten table that is now empty is a warning, since TRUNCATE looks the
 same from the catalog (finding out reads one page, not the table).
+
+A database renamed by other means (the guide's script) has no such snapshot
+until ``manage.py repair_user_migration`` records one, before its first change:
+the check then traces the tables to the repair, and says so.
 """
 
 from accounts.verification.registry import check
@@ -33,8 +37,12 @@ def check_table_identity(ctx):
         return doubtful(
             "no snapshot: this database was not renamed by the migration, so its tables cannot be traced "
             "to it",
-            ["the rename records each table's OID and data file in user_rename_journal before it locks"],
+            [
+                "the rename records each table's OID and data file in user_rename_journal before it locks",
+                "for a database renamed by other means, manage.py repair_user_migration records them",
+            ],
         )
+    event = "the repair" if recorded[0].source == "repair" else "the rename"
     current = {
         oid: (name, filenode, tuples)
         for oid, name, filenode, tuples in ctx.rows(CURRENT, [[r.oid for r in recorded]])
@@ -46,38 +54,44 @@ def check_table_identity(ctx):
             name, filenode, tuples = current[table.oid]
             rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
             if filenode == table.relfilenode:
-                details.append(f"{name}: same table and data file as at the rename ({rows})")
+                details.append(f"{name}: same table and data file as at {event} ({rows})")
             elif table.reltuples != 0 and not ctx.value(f"SELECT EXISTS (SELECT 1 FROM {name})"):
                 warnings.append(
-                    f"{name}: rewritten since the rename and now empty ({rows}): TRUNCATE looks like this; "
+                    f"{name}: rewritten since {event} and now empty ({rows}): TRUNCATE looks like this; "
                     "if nobody emptied it on purpose, compare with the backup"
                 )
             else:
                 details.append(
-                    f"{name}: rewritten since the rename (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
+                    f"{name}: rewritten since {event} (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
                     f"same table, new data file ({rows})"
                 )
         elif ctx.value("SELECT to_regclass(%s) IS NOT NULL", [ctx.quote(table.name)]):
             replaced.append(table.name)
         else:
             problems.append(
-                f"table {table.name} is gone (it held {estimate(table.reltuples)} rows at the rename)"
+                f"table {table.name} is gone (it held {estimate(table.reltuples)} rows at {event})"
             )
     if replaced and len(replaced) == len(recorded):
         details.append(
-            "every table has a new OID: this database was restored from a dump (or copied) since the rename, "
+            f"every table has a new OID: this database was restored from a dump (or copied) since {event}, "
             "which keeps the rows but not the identities"
         )
     elif replaced:
         warnings += [
-            f"{name}: not the table the rename renamed (new OID): it was dropped and created again since; "
-            "its rows cannot be traced to the rename"
+            f"{name}: not the table {event} saw (new OID): it was dropped and created again since; "
+            f"its rows cannot be traced to {event}"
             for name in replaced
         ]
     if problems:
-        return failed(f"{len(problems)} table(s) gone since the rename", problems + warnings + details)
+        return failed(f"{len(problems)} table(s) gone since {event}", problems + warnings + details)
     if warnings:
-        return doubtful(f"{len(warnings)} table(s) changed since the rename; review them", warnings + details)
+        return doubtful(f"{len(warnings)} table(s) changed since {event}; review them", warnings + details)
+    if event == "the repair":
+        return passed(
+            f"{len(recorded)} tables: no row lost since the repair recorded them (the rename before it, "
+            "done by other means, recorded nothing to compare with)",
+            details,
+        )
     return passed(
         f"{len(recorded)} tables: the rename lost no row (same tables, data files accounted for)", details
     )
