@@ -21,21 +21,29 @@ import psycopg
 
 RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)
 
-HOLDERS = """
-SELECT string_agg(DISTINCT format('pid %%s (%%s, user %%s, application %%L, %%s since %%s)',
-                  a.pid, l.mode, a.usename, a.application_name, a.state,
-                  to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
+# Sessions of other roles show no state or start time to a role that is not a superuser: said as such.
+SESSION = """format('pid %%s (%%s%%s)', a.pid, concat_ws(', ', {mode}, 'user ' || a.usename),
+                  CASE WHEN a.state IS NULL THEN ''
+                       ELSE format(', application %%L, %%s since %%s', a.application_name, a.state,
+                                   to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')) END)"""
+
+HOLDERS = f"""
+SELECT string_agg(DISTINCT {SESSION.format(mode="l.mode")}, '; ')
   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE l.relation = ANY (%s::regclass[]) AND l.granted AND l.pid <> pg_backend_pid()
 """
 
 # A concurrent build or drop also waits for every transaction older than itself.
-OLD_TRANSACTIONS = """
-SELECT string_agg(format('pid %%s (user %%s, application %%L, %%s since %%s)', pid, usename, application_name,
-                         state, to_char(xact_start, 'HH24:MI:SS')), '; ' ORDER BY xact_start)
-  FROM pg_stat_activity
- WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+OLD_TRANSACTIONS = f"""
+SELECT string_agg({SESSION.format(mode="NULL")}, '; ' ORDER BY a.xact_start)
+  FROM pg_stat_activity a
+ WHERE a.datname = current_database() AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()
 """
+
+HIDDEN = (
+    "a transaction this role cannot see (sessions of other roles are hidden from it; a superuser lists "
+    "them with SELECT pid, usename, xact_start FROM pg_stat_activity WHERE xact_start IS NOT NULL)"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def describe_holders(conn, relations, concurrent):
         if relations:
             holders = conn.execute(HOLDERS, [list(relations)]).fetchone()[0]
         if concurrent and not holders:
-            holders = conn.execute(OLD_TRANSACTIONS).fetchone()[0]
+            holders = conn.execute(OLD_TRANSACTIONS, []).fetchone()[0] or HIDDEN
         return holders or "a transaction that ended meanwhile"
     except psycopg.Error:
         return "sessions that could not be listed"

@@ -74,6 +74,7 @@ def plan_names(planner):
             finding,
         )
     key_oids = {key.oid for key in state.keys}
+    renames = {}  # table -> [(constraint, new name)]
     for constraint in state.constraints:
         if constraint.oid in key_oids:
             continue  # keys to the user: keys.py names them
@@ -92,20 +93,23 @@ def plan_names(planner):
                 f"constraint {constraint.name} on {constraint.table}: {new} is taken, left as is"
             )
             continue
+        renames.setdefault(constraint.table, []).append((constraint, new))
+    for table, found in renames.items():
+        listed = ", ".join(f"{constraint.name} (to {new})" for constraint, new in found)
         finding = planner.find(
-            "constraint_name",
-            constraint.name,
-            f"constraint {constraint.name} on {constraint.table} is not named {new}",
+            "constraint_name", table, f"constraint(s) on {table} not named as the rename names them: {listed}"
         )
-        planner.rename_on_table(
-            constraint.table,
-            render.rename_constraint(constraint.table, constraint.name, new, constraint.kind in "pux"),
-            render.rename_constraint(constraint.table, new, constraint.name).sql,
-            finding,
-        )
-        if constraint.kind in "pux":  # its index takes the new name too
-            planner.names_in_use.discard(constraint.name)
-            planner.names_in_use.add(new)
+        for constraint, new in found:
+            indexed = constraint.kind in "pux"  # its index takes the new name too
+            planner.rename_on_table(
+                table,
+                render.rename_constraint(table, constraint.name, new, indexed),
+                render.rename_constraint(table, new, constraint.name).sql,
+                finding,
+            )
+            if indexed:
+                planner.names_in_use.discard(constraint.name)
+                planner.names_in_use.add(new)
     for trigger in state.triggers:
         new = renamed(trigger.name)
         finding = planner.find(

@@ -197,10 +197,16 @@ class Planner:
         for table in self.tables:
             entry = self.table_names.get(table)
             if entry:
+                statements = entry["statements"]
+                if any(mode == ACCESS_EXCLUSIVE for s in statements for mode, _ in s.locks):
+                    # The table before its indexes, as every query takes them: renaming an index's column
+                    # first would hold the index while waiting for the table, and deadlock with a query
+                    # that holds the table and waits for the index (an insert's key check on "user").
+                    statements = [self.render.lock_table(table, ACCESS_EXCLUSIVE), *statements]
                 self.add_step(
                     "names",
                     f"names on {self.quote(table)}: catalog only",
-                    entry["statements"],
+                    statements,
                     entry["findings"],
                     entry["undo"],
                     object_type="names",

@@ -10,8 +10,14 @@ def statement_text(sql):
     return "\n".join(INDENT * 2 + line for line in lines) + ";"
 
 
-def wrap(text, indent):
-    return textwrap.fill(text, width=110, initial_indent=indent, subsequent_indent=indent + "  ")
+def wrap(text, indent, hanging=None):
+    """``text`` filled to 110 columns; continuation lines indented by ``hanging`` (default: indent + 2)."""
+    return textwrap.fill(
+        text,
+        width=110,
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if hanging is None else hanging,
+    )
 
 
 def plan_text(plan, policy, applying=False):
@@ -24,11 +30,11 @@ def plan_text(plan, policy, applying=False):
         out.append("Nothing to repair: the database is what the rename makes of it.")
     if plan.findings:
         out += ["", "Findings"]
-        out += [wrap(f"{finding.number:>3}. {finding.text}", "") for finding in plan.findings]
+        out += [wrap(finding.text, f"{finding.number:>3}. ", " " * 5) for finding in plan.findings]
     if plan.blockers:
         out += ["", "Blockers: the repair changes nothing while these remain"]
         for blocker in plan.blockers:
-            out.append(wrap(f"  - {blocker.text}", ""))
+            out.append(wrap(blocker.text, "  - ", " " * 4))
             if blocker.query:
                 out += [f"{INDENT}list them with:", statement_text(blocker.query)]
     if plan.steps:
@@ -42,6 +48,7 @@ def plan_text(plan, policy, applying=False):
                 "that doubles); it changes nothing until it succeeds. Each step is recorded in "
                 "user_rename_journal with the SQL that undoes it.",
                 "",
+                "",
             ),
         ]
         for step in plan.steps:
@@ -49,18 +56,20 @@ def plan_text(plan, policy, applying=False):
             out += [
                 "",
                 wrap(
-                    f"Step {step.number}. {step.title}" + (f" [finding {findings}]" if findings else ""), ""
+                    f"Step {step.number}. {step.title}" + (f" [finding {findings}]" if findings else ""),
+                    "",
+                    INDENT,
                 ),
             ]
-            out.append(wrap(f"locks: {step.lock_summary()}", INDENT))
+            out.append(wrap(f"locks: {step.lock_summary()}", INDENT, INDENT * 2))
             scans = ", ".join(step.scans) if step.scans else "nothing (catalog only)"
             if step.concurrent:
                 scans += "; outside any transaction, waits for older transactions to end"
-            out.append(wrap(f"scans: {scans}", INDENT))
+            out.append(wrap(f"scans: {scans}", INDENT, INDENT * 2))
             out += [statement_text(sql) for sql in step.sql]
     if plan.left:
         out += ["", "Left as is, for people to review"]
-        out += [wrap(f"  - {item}", "") for item in plan.left]
+        out += [wrap(item, "  - ", " " * 4) for item in plan.left]
     return "\n".join(out)
 
 
