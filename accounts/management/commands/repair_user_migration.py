@@ -66,16 +66,21 @@ class Command(BaseCommand):
                 if not plan.empty and not as_json:
                     self.stdout.write("\nTo run it: python manage.py repair_user_migration --apply")
                 return
+            planned = []
             plan, result = repair.run_repair(
                 database,
                 policy,
                 progress=None if as_json else self.progress,
                 on_retry=None if as_json else self.retrying,
-                before=None if as_json else (lambda plan: self.show(plan, policy, as_json, applying=True)),
+                before=planned.append
+                if as_json
+                else (lambda plan: self.show(plan, policy, False, applying=True)),
             )
         except repair.CannotRepair as error:
             raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from error
         except (repair.RepairBlocked, repair.StepFailed) as error:
+            if as_json and planned:  # the plan it stopped in, for a script to read
+                self.show(planned[0], policy, as_json)
             raise CommandError(str(error), returncode=EXIT_FAILED) from error
         if as_json:
             applied = [vars(step) for step in result.steps]
