@@ -132,6 +132,10 @@ def render(outcome):
             lambda r: f"{r['findings']} / {len(r['steps'])} / {r['scanning_steps']}",
         ),
         ("longest step", lambda r: longest_step(r)),
+        (
+            "attempts retried (a lock wait ran out, or a deadlock)",
+            lambda r: str(sum(step["attempts"] - 1 for step in r["steps"])),
+        ),
         ("probe max wait during the repair", lambda r: ms(r["probe"]["max_wait"])),
         (
             "of which waiting for a lock (seen by the server, sampled)",
@@ -179,6 +183,9 @@ def render(outcome):
         f"**{'met' if met else 'NOT met'}** ("
         + ", ".join(f"{VARIANTS[variant].split(':')[0]}: {ms(wait)}" for variant, wait in waits.items())
         + ").",
+        "",
+        "The probe's wait includes the time its statements waited for a CPU on this shared machine (see the "
+        "baseline, with nothing running); the lock share of it is the server-sampled row.",
         "",
         "Why it stays short: the repair takes ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE, to add a key NOT "
         "VALID) only for catalog changes, one short transaction per table or key; what reads every row "

@@ -355,7 +355,9 @@ def test_a_lock_it_cannot_get_stops_it_in_one_line_naming_the_holder(adopted_db)
     line = one_line(result)
     # The first step that needs ACCESS EXCLUSIVE on wallet: its names on PostgreSQL 18 (NOT NULL
     # constraints have names there), the key swap before.
-    assert "(names on wallet: catalog only)" in line or "(drop wallet_user_id_fkey (ON DELETE CASCADE)" in line
+    assert (
+        "(names on wallet: catalog only)" in line or "(drop wallet_user_id_fkey (ON DELETE CASCADE)" in line
+    )
     assert "gave up after 4 attempts, each waiting at most lock_timeout 100ms" in line
     assert f"held by pid {holder_pid} (AccessShareLock" in line
     assert (
@@ -386,10 +388,10 @@ DAMAGE = [
     (
         [
             "ALTER TABLE smart_meter DROP CONSTRAINT smart_meter_user_id_fkey",
-            "ALTER TABLE smart_meter ADD CONSTRAINT smart_meter_user_id_fkey FOREIGN KEY (user_id) "
+            'ALTER TABLE smart_meter ADD CONSTRAINT "FK_smart_meter_by_hand" FOREIGN KEY (user_id) '
             'REFERENCES "user" NOT VALID',
         ],
-        "smart_meter_user_id_fkey is NOT VALID: existing rows were never checked",
+        "FK_smart_meter_by_hand is NOT VALID: existing rows were never checked",
     ),
     (
         ["ALTER TABLE market_trade DROP CONSTRAINT market_trade_seller_user_id_fkey"],
@@ -401,7 +403,7 @@ DAMAGE = [
             "ALTER TABLE transaction_log ADD CONSTRAINT transaction_log_user_id_fkey FOREIGN KEY (user_id) "
             'REFERENCES "user" ON DELETE CASCADE',
         ],
-        "right: keep ON DELETE NO ACTION (the rule the rename recorded in the journal)",
+        "the right rule is ON DELETE NO ACTION: the rule the rename recorded in the journal",
     ),
     (
         ["UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_wallet_user_id'::regclass"],

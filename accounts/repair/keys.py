@@ -113,12 +113,8 @@ def plan_column(planner, column, found, rule, why):
         problems.append(f"key {keep.name} is not named {column.key_name}")
     if not problems:
         return
-    target = f"keep {rule.describe()} ({why})" if keep is None or others else ""
-    finding = planner.find(
-        "foreign_key",
-        column.where,
-        f"{column.where}: {'; '.join(problems)}" + (f"; right: {target}" if target else ""),
-    )
+    right = f"; the right rule is {rule.describe()}: {why}" if keep is None or others else ""
+    finding = planner.find("foreign_key", column.where, f"{column.where}: {'; '.join(problems)}{right}")
     table, user_key = column.table, "user_id"
 
     if keep is None:
@@ -141,6 +137,15 @@ def plan_column(planner, column, found, rule, why):
         keep_name, keep_validated = name, False
     else:
         keep_name, keep_validated = keep.name, keep.validated
+        if not others and keep_name != column.key_name:
+            # Alone on its column: it takes its name with the table's other names, before any key step.
+            planner.rename_on_table(
+                table,
+                render.rename_constraint(table, keep_name, column.key_name),
+                render.rename_constraint(table, column.key_name, keep_name).sql,
+                finding,
+            )
+            keep_name = column.key_name
     if not keep_validated:
         planner.add_step(
             "keys",
@@ -154,13 +159,6 @@ def plan_column(planner, column, found, rule, why):
             new_name=keep_name,
         )
     if not others:
-        if keep_name != column.key_name:
-            planner.rename_on_table(
-                table,
-                render.rename_constraint(table, keep_name, column.key_name),
-                render.rename_constraint(table, column.key_name, keep_name).sql,
-                finding,
-            )
         return
     statements = [
         render.lock_table(table, "ACCESS EXCLUSIVE"),
