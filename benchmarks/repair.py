@@ -185,7 +185,8 @@ def render(outcome):
         + ").",
         "",
         "The probe's wait includes the time its statements waited for a CPU on this shared machine (see the "
-        "baseline, with nothing running); the lock share of it is the server-sampled row.",
+        "baseline, with nothing running); the lock share of it is the server-sampled row, where 0.0 means "
+        "that no lock wait lasted as long as the sampling interval (2 ms).",
         "",
         "Why it stays short: the repair takes ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE, to add a key NOT "
         "VALID) only for catalog changes, one short transaction per table or key; what reads every row "
