@@ -33,7 +33,9 @@ class RenameJournalEntry(models.Model):
 
     The forward migration writes these before and while it renames; the reverse
     replays the renames backwards to restore the original names exactly, and
-    the verification report compares today's database with the snapshot.
+    the verification report compares today's database with the snapshot. The
+    repair of a database renamed by other means writes the same snapshot (with
+    ``details.source`` = "repair") and one ``repair`` entry per step it ran.
     """
 
     class Kind(models.TextChoices):
@@ -41,6 +43,8 @@ class RenameJournalEntry(models.Model):
         FOREIGN_KEY = "foreign_key"
         RENAME = "rename"
         COMMENT = "comment"
+        # A step of manage.py repair_user_migration, with the SQL that undoes it (accounts/repair/).
+        REPAIR = "repair"
 
     step = models.IntegerField(help_text="Order of application; 0 for the snapshot taken before any lock.")
     kind = models.CharField(choices=Kind.choices)

@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                             ("foreign_key", "Foreign Key"),
                             ("rename", "Rename"),
                             ("comment", "Comment"),
+                            ("repair", "Repair"),
                         ]
                     ),
                 ),

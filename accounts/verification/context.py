@@ -24,6 +24,9 @@ class TableIdentity:
     oid: int
     relfilenode: int
     reltuples: int
+    source: str = (
+        "rename"  # or "repair": manage.py repair_user_migration, on a database renamed by other means
+    )
 
 
 class Context:
@@ -184,9 +187,10 @@ class Context:
         if not self.has_journal:
             return []
         return [
-            TableIdentity(name, int(oid), int(relfilenode), int(reltuples))
-            for name, oid, relfilenode, reltuples in self.rows(
-                f"SELECT new_name, details->>'oid', details->>'relfilenode', details->>'reltuples' "
-                f"FROM {JOURNAL_TABLE} WHERE kind = 'table_identity' ORDER BY new_name"
+            TableIdentity(name, int(oid), int(relfilenode), int(reltuples), source)
+            for name, oid, relfilenode, reltuples, source in self.rows(
+                f"SELECT new_name, details->>'oid', details->>'relfilenode', details->>'reltuples', "
+                f"coalesce(details->>'source', 'rename') FROM {JOURNAL_TABLE} WHERE kind = 'table_identity' "
+                "ORDER BY new_name"
             )
         ]

@@ -13,6 +13,10 @@ an old OID of another table: an OID counts only under its recorded name). A
 table that held rows at the rename and is now empty in a new data file is a
 warning, since TRUNCATE or a restore without data look like that (finding out
 reads one page, not the table).
+
+A database renamed by other means (the guide's script) has no such snapshot
+until ``manage.py repair_user_migration`` records one, before its first change:
+the check then traces the tables to the repair, and says so.
 """
 
 from accounts.verification.registry import check
@@ -38,20 +42,20 @@ def emptied(ctx, recorded, qualified):
     return recorded.reltuples != 0 and not ctx.value(f"SELECT EXISTS (SELECT 1 FROM {qualified})")
 
 
-def judge_same_table(ctx, table, current, warnings, details):
+def judge_same_table(ctx, table, current, warnings, details, event):
     _oid, relname, qualified, filenode, tuples = current
     rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
     renamed = f" (renamed since to {qualified})" if relname != table.name else ""
     if filenode == table.relfilenode:
-        details.append(f"{qualified}: same table and data file as at the rename{renamed} ({rows})")
+        details.append(f"{qualified}: same table and data file as at {event}{renamed} ({rows})")
     elif emptied(ctx, table, qualified):
         warnings.append(
-            f"{qualified}: rewritten since the rename and now empty{renamed} ({rows}): "
+            f"{qualified}: rewritten since {event} and now empty{renamed} ({rows}): "
             "TRUNCATE looks like this; its rows are not in this database"
         )
     else:
         details.append(
-            f"{qualified}: rewritten since the rename (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
+            f"{qualified}: rewritten since {event} (VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE): "
             f"same table, new data file{renamed} ({rows})"
         )
 
@@ -63,8 +67,12 @@ def check_table_identity(ctx):
         return doubtful(
             "no snapshot: this database was not renamed by the migration, so its tables cannot be traced "
             "to it",
-            ["the rename records each table's OID and data file in user_rename_journal before it locks"],
+            [
+                "the rename records each table's OID and data file in user_rename_journal before it locks",
+                "for a database renamed by other means, manage.py repair_user_migration records them",
+            ],
         )
+    event = "the repair" if recorded[0].source == "repair" else "the rename"
     current = {row[0]: row for row in ctx.rows(CURRENT, [[table.oid for table in recorded]])}
     problems, warnings, details, replaced = [], [], [], []
     for table in recorded:
@@ -74,44 +82,48 @@ def check_table_identity(ctx):
         if found is not None and (
             found[1] == table.name or not ctx.value("SELECT to_regclass(%s) IS NOT NULL", [quoted])
         ):
-            judge_same_table(ctx, table, found, warnings, details)
+            judge_same_table(ctx, table, found, warnings, details, event)
             continue
         now = ctx.rows(NOW_NAMED, [quoted])
         if now:
             replaced.append((table, now[0]))
         else:
             problems.append(
-                f"table {table.name} is gone (it held {estimate(table.reltuples)} rows at the rename)"
+                f"table {table.name} is gone (it held {estimate(table.reltuples)} rows at {event})"
             )
     restored = bool(replaced) and len(replaced) == len(recorded)
     for table, (_oid, qualified, tuples) in replaced:
         rows = f"rows {estimate(table.reltuples)} then, {estimate(tuples)} now"
         if emptied(ctx, table, qualified):
             warnings.append(
-                f"{qualified}: a new table (new OID) since the rename, and empty ({rows}): its rows are not "
+                f"{qualified}: a new table (new OID) since {event}, and empty ({rows}): its rows are not "
                 "in this database (a dump restored without its data looks like this)"
             )
         elif restored:
             details.append(f"{qualified}: a new table with rows, as a restore makes it ({rows})")
         else:
             warnings.append(
-                f"{qualified}: not the table the rename renamed (new OID): it was dropped and created again "
-                f"since; its rows cannot be traced to the rename ({rows})"
+                f"{qualified}: not the table {event} saw (new OID): it was dropped and created again "
+                f"since; its rows cannot be traced to {event} ({rows})"
             )
     if restored:
         details.insert(
             0,
-            "every table has a new OID: this database was restored from a dump (or copied) since the rename, "
+            f"every table has a new OID: this database was restored from a dump (or copied) since {event}, "
             "which keeps the rows but not the identities; --count gives exact counts to compare with the "
             "source",
         )
     if problems:
-        return failed(f"{len(problems)} table(s) gone since the rename", problems + warnings + details)
+        return failed(f"{len(problems)} table(s) gone since {event}", problems + warnings + details)
     if warnings:
-        return doubtful(f"{len(warnings)} table(s) changed since the rename; review them", warnings + details)
+        return doubtful(f"{len(warnings)} table(s) changed since {event}; review them", warnings + details)
     if restored:
+        return passed(f"{len(recorded)} tables restored from a dump since {event}, each with rows", details)
+    if event == "the repair":
         return passed(
-            f"{len(recorded)} tables restored from a dump since the rename, each with rows", details
+            f"{len(recorded)} tables: no row lost since the repair recorded them (the rename before it, "
+            "done by other means, recorded nothing to compare with)",
+            details,
         )
     return passed(
         f"{len(recorded)} tables: the rename lost no row (same tables, data files accounted for)", details
