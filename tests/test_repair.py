@@ -102,9 +102,10 @@ def assert_repaired(database, before):
     database.manage("migrate")
     code, checks = verify(database)
     assert code == 0, json.dumps(checks, indent=1)
-    failing = {name for name, check in checks.items() if check["status"] not in ("pass", "warn")}
-    assert not failing
-    assert {name for name, check in checks.items() if check["status"] == "warn"} == {"prosumer_in_code"}
+    # What is left is what a clean rename of the same fixture leaves: its hand-made function that
+    # names prosumer_id (broken, a warning: nothing calls it), its view, and the on-request counts.
+    not_passed = {name: check["status"] for name, check in checks.items() if check["status"] != "pass"}
+    assert not_passed == {"broken_code": "warn", "prosumer_in_code": "warn", "row_counts": "skipped"}
     assert checks["table_identity"]["summary"] == (
         "8 tables: no row lost since the repair recorded them (the rename before it, done by other means, "
         "recorded nothing to compare with)"

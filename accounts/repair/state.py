@@ -250,11 +250,18 @@ def read_state(cursor, expected_tables):
     state.relations = {name for (name,) in cursor.fetchall()}
     _read_history(cursor, state)
     _read_journal(cursor, state)
-    from accounts.verification.checks.code import CODE_WITH_PROSUMER
-
-    cursor.execute(CODE_WITH_PROSUMER, {"ns": namespace})
-    state.code_with_prosumer = [f"{kind} {name}" for kind, name in cursor.fetchall()]
+    state.code_with_prosumer = _code_with_prosumer(cursor, namespace)
     return state
+
+
+def _code_with_prosumer(cursor, namespace):
+    """Views and functions that say prosumer: listed for a person, never changed by the repair."""
+    from accounts.verification.checks.code import FUNCTIONS, VIEWS
+
+    cursor.execute(VIEWS, {"ns": namespace})
+    found = [f"{kind} {name}" for name, kind in cursor.fetchall()]
+    cursor.execute(FUNCTIONS, {"ns": namespace})
+    return found + [f"function {row[1]}" for row in cursor.fetchall()]
 
 
 def _read_history(cursor, state):
