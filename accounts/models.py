@@ -29,11 +29,13 @@ class User(models.Model):
 
 
 class RenameJournalEntry(models.Model):
-    """One fact the rename recorded: a table's identity, a key's definition, or a name it changed.
+    """One fact the rename recorded: a table's identity, a key's definition, a name changed, an index built.
 
     The forward migration writes these before and while it renames; the reverse
     replays the renames backwards to restore the original names exactly, and
     the verification report compares today's database with the snapshot.
+    energy 0003 records each index it builds before it starts the build, so that
+    the reverse drops exactly those, even after an interrupted run.
     """
 
     class Kind(models.TextChoices):
@@ -41,6 +43,7 @@ class RenameJournalEntry(models.Model):
         FOREIGN_KEY = "foreign_key"
         RENAME = "rename"
         COMMENT = "comment"
+        INDEX_BUILD = "index_build"
 
     step = models.IntegerField(help_text="Order of application; 0 for the snapshot taken before any lock.")
     kind = models.CharField(choices=Kind.choices)
