@@ -79,36 +79,41 @@ def connection_lost(error):
     )
 
 
-def describe_database_error(error, during=""):
-    """``(one line, exit code)`` for an error of the database met while the command worked."""
+def describe_database_error(error, during="", consequence=""):
+    """``(one line, exit code)`` for an error of the database met while the command worked.
+
+    ``during`` says what the command was doing ("while applying x"), ``consequence`` what that
+    left behind, as a sentence ("That migration was rolled back.").
+    """
     found = refusal(error)
     if found:
         message, hint, state = found
         line = message.rstrip(".") + "." + (f" {hint}" if hint else "")
         return line, EXIT_CANNOT_RUN if state == "3D000" else EXIT_STOPPED
-    reason = primary_message(error)
+    reason = primary_message(error).rstrip(".")
     state = sqlstate(error)
     where = f" {during}" if during else ""
+    then = f" {consequence}" if consequence else ""
     if connection_lost(error):
         return (
-            f"lost the connection to the database{where}: {reason}. Run the same command again once the "
-            "database is reachable.",
+            f"lost the connection to the database{where}: {reason}.{then} Run the same command again once "
+            "the database is reachable.",
             EXIT_STOPPED,
         )
     if state == "42501":  # insufficient_privilege
         return (
-            f"the database role lacks a privilege{where}: {reason}. Run it as the role that owns the "
+            f"the database role lacks a privilege{where}: {reason}.{then} Run it as the role that owns the "
             "EnerLink tables (docs/adoption.md).",
             EXIT_STOPPED,
         )
     if state == "25006":  # read_only_sql_transaction
         return (
-            f"the database connection is read-only{where}: {reason}. Point DATABASE_URL at the primary "
-            "server (not a standby), with default_transaction_read_only off.",
+            f"the database connection is read-only{where}: {reason}.{then} Point DATABASE_URL at the "
+            "primary server (not a standby), with default_transaction_read_only off.",
             EXIT_STOPPED,
         )
     suffix = f" (SQLSTATE {state})" if state else ""
-    return f"the database refused{where}: {reason}{suffix}.", EXIT_STOPPED
+    return f"the database refused{where}: {reason}{suffix}.{then}", EXIT_STOPPED
 
 
 def connect_or_stop(alias):
@@ -162,9 +167,9 @@ class OneLineErrors:
         except ConnectionDoesNotExist as error:
             raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from None
         except (DatabaseError, psycopg.Error) as error:
-            line, code = describe_database_error(error, self.doing())
+            line, code = describe_database_error(error, *self.doing())
             raise CommandError(line, returncode=code) from None
 
     def doing(self):
-        """What the command was doing when the database failed, for the message ("while ...")."""
-        return ""
+        """``(during, consequence)`` of a database failure now: what the command was doing, what it left."""
+        return "", ""

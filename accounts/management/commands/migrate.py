@@ -60,7 +60,7 @@ class Command(OneLineErrors, DjangoMigrateCommand):
             try:
                 return super().handle(*args, **options)
             except DatabaseError as error:
-                line, code = describe_database_error(error, self.doing())
+                line, code = describe_database_error(error, *self.doing())
                 # Only a migration that was rolled back as a whole (the rename) is worth another attempt.
                 if not retryable(error) or self.current is None or not self.current[1].atomic:
                     raise CommandError(line, returncode=code) from None
@@ -124,12 +124,11 @@ class Command(OneLineErrors, DjangoMigrateCommand):
 
     def doing(self):
         if self.current is None:
-            return ""
+            return "", ""
         action, migration = self.current
         verb = "applying" if action == "apply_start" else "unapplying"
-        kept = (
-            "that migration was rolled back (those before it stay done)"
-            if migration.atomic
-            else "what it finished is kept and a re-run completes it"
-        )
-        return f"while {verb} {migration.app_label}.{migration.name} ({kept})"
+        if migration.atomic:
+            consequence = "That migration was rolled back; the ones before it stay done."
+        else:
+            consequence = "What that migration finished is kept; running it again completes it."
+        return f"while {verb} {migration.app_label}.{migration.name}", consequence
