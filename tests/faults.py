@@ -23,6 +23,19 @@ def start_manage(database, *args, env=None):
     )
 
 
+def manage_at(url, *args, env=None):
+    """``manage.py`` with DATABASE_URL ``url`` (which may be wrong on purpose); the CompletedProcess."""
+    full_env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore", **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), *args],
+        cwd=scratch.PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def wait_until(condition, timeout=30, interval=0.02, what="the condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
