@@ -9,9 +9,11 @@ from enerlink.durations import duration_ms
 LOCK_BUDGET_SETTING = "enerlink.rename_lock_budget"
 
 
-def lock_budget_statement():
-    """``SET LOCAL`` of the rename's lock budget, in milliseconds, from ENERLINK_RENAME_LOCK_TIMEOUT.
+def lock_budget_statements():
+    """The rename's first statements: its lock budget, in milliseconds, from ENERLINK_RENAME_LOCK_TIMEOUT.
 
+    ``lock_timeout`` bounds any wait before the lock phase (which then sets it per lock);
+    the placeholder setting is the budget the lock phase shares out (``.locks.sql``).
     ``manage.py migrate`` refuses an invalid value before it applies anything; any other
     way of loading the migration gets the same one-line message from here.
     """
@@ -23,4 +25,7 @@ def lock_budget_statement():
             f"ENERLINK_RENAME_LOCK_TIMEOUT={value!r} is not a positive PostgreSQL duration: "
             "use a value such as '2s', '500ms' or '1min'"
         ) from None
-    return f"SET LOCAL {LOCK_BUDGET_SETTING} = '{milliseconds}ms';  -- ENERLINK_RENAME_LOCK_TIMEOUT"
+    return [
+        f"SET LOCAL lock_timeout = '{milliseconds}ms';  -- ENERLINK_RENAME_LOCK_TIMEOUT",
+        f"SET LOCAL {LOCK_BUDGET_SETTING} = '{milliseconds}ms';",
+    ]

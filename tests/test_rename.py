@@ -219,6 +219,7 @@ def test_reverse_to_0001_drops_only_what_the_migrations_added(adopted_db):
 def test_sqlmigrate_shows_the_sql_that_runs(created_db):
     database = created_db
     out = database.manage("sqlmigrate", "accounts", "0003").stdout
+    assert "SET LOCAL lock_timeout = '2000ms';" in out
     assert "SET LOCAL enerlink.rename_lock_budget = '2000ms';" in out
     # The files beside the migration are what runs, byte for byte.
     migrations = scratch.PROJECT_ROOT / "accounts" / "migrations"

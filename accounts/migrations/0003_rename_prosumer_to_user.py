@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import migrations, models
 
-from accounts.operations import lock_budget_statement
+from accounts.operations import lock_budget_statements
 
 HERE = Path(__file__)
 LOCKS_SQL = HERE.with_suffix(".locks.sql").read_text()
@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    sql=[lock_budget_statement(), LOCKS_SQL, FORWARD_SQL],
-                    reverse_sql=[lock_budget_statement(), LOCKS_SQL, REVERSE_SQL],
+                    sql=[*lock_budget_statements(), LOCKS_SQL, FORWARD_SQL],
+                    reverse_sql=[*lock_budget_statements(), LOCKS_SQL, REVERSE_SQL],
                 ),
             ],
             state_operations=[
