@@ -52,7 +52,7 @@ def waiting_migrate(conn, table=None, lock_type="relation"):
         """
         SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE NOT l.granted AND a.application_name = %s AND l.locktype = %s
-           AND (%s::text IS NULL OR l.relation = to_regclass(%s))
+           AND a.datname = current_database() AND (%s::text IS NULL OR l.relation = to_regclass(%s))
          LIMIT 1
         """,
         [MIGRATE_APPLICATION, lock_type, table, table],
@@ -63,8 +63,8 @@ def waiting_migrate(conn, table=None, lock_type="relation"):
 def migrate_backend_blocked(conn):
     """The pid of a migrate backend that waits for another session, whatever the lock, or None."""
     row = conn.execute(
-        "SELECT pid FROM pg_stat_activity "
-        "WHERE application_name = %s AND cardinality(pg_blocking_pids(pid)) > 0",
+        "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = current_database() "
+        "AND cardinality(pg_blocking_pids(pid)) > 0",
         [MIGRATE_APPLICATION],
     ).fetchone()
     return row[0] if row else None

@@ -241,6 +241,17 @@ def test_sqlmigrate_shows_the_sql_that_runs(created_db):
         journal_backwards
     )
     assert journal_backwards.index("DELETE FROM django_migrations") < journal_backwards.index("COMMIT;")
+    # energy 0003: each build journaled before it starts and bounded; on the way back, unrecorded first.
+    indexes = database.manage("sqlmigrate", "energy", "0003").stdout
+    journal = indexes.index("INSERT INTO user_rename_journal")
+    assert (
+        journal < indexes.index("SET lock_timeout = '600000ms';") < indexes.index("CREATE INDEX CONCURRENTLY")
+    )
+    indexes_backwards = database.manage("sqlmigrate", "energy", "0003", "--backwards").stdout
+    unrecord_energy = (
+        "DELETE FROM django_migrations WHERE app = 'energy' AND name = '0003_user_indexes_concurrently';"
+    )
+    assert indexes_backwards.index(unrecord_energy) < indexes_backwards.index("DROP INDEX CONCURRENTLY")
     env_timeout = database.manage(
         "sqlmigrate", "accounts", "0003", env={"ENERLINK_RENAME_LOCK_TIMEOUT": "0.75s"}
     ).stdout

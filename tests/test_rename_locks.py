@@ -162,7 +162,7 @@ def test_an_application_transaction_in_a_lock_cycle_with_the_rename_never_gets_a
                 conn.close()
     assert migrate.returncode == 0, out + err
     if blocker is None:  # (queued: the attempt may also run out of time before it waits for prosumer)
-        assert f"attempt 1: table prosumer is held by pid {app_pid}" in out
+        assert f"attempt 1: table prosumer is held by pid {app_pid}" in out, out
     with ready_db.connect() as conn:
         assert_renamed(conn)
         users = {row[0] for row in conn.execute('SELECT user_id FROM "user"').fetchall()}

@@ -84,7 +84,14 @@ BEGIN
                     RAISE EXCEPTION 'out of time' USING ERRCODE = 'lock_not_available';
                 END IF;
                 PERFORM set_config('lock_timeout', ceil(extract(epoch FROM wait) * 1000)::bigint || 'ms', true);
-                EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', target);
+                BEGIN
+                    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', target);
+                EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+                    -- Say who holds it now, while this attempt's locks still keep everyone in place.
+                    blocked := target;
+                    holders := pg_temp.enerlink_holders(target);
+                    RAISE;
+                END;
                 taken := taken + 1;
             END LOOP;
             -- Whatever the rename waits for from now on (a sequence in use) ends within the attempt too.
@@ -93,10 +100,6 @@ BEGIN
             RETURN;
         EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
             -- The subtransaction is rolled back: every lock of this attempt is released.
-            IF NOT out_of_time THEN
-                blocked := target;
-                holders := pg_temp.enerlink_holders(target);
-            END IF;
             IF clock_timestamp() + interval '1 ms' >= deadline THEN
                 RAISE EXCEPTION '%could not lock table % (ACCESS EXCLUSIVE mode) within the lock budget % '
                                 '(ENERLINK_RENAME_LOCK_TIMEOUT; % attempt(s)): held by %',

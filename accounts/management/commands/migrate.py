@@ -57,6 +57,7 @@ class Command(OneLineErrors, DjangoMigrateCommand):
         retries = setting_count("ENERLINK_RENAME_LOCK_RETRIES")
         first_wait_ms = setting_ms("ENERLINK_RENAME_RETRY_WAIT")
         for attempt in range(1, retries + 2):
+            self.current = None
             try:
                 return super().handle(*args, **options)
             except DatabaseError as error:
@@ -66,7 +67,8 @@ class Command(OneLineErrors, DjangoMigrateCommand):
                     raise CommandError(line, returncode=code) from None
                 if attempt > retries:
                     raise CommandError(
-                        f"{line} (gave up after {attempt} attempts; ENERLINK_RENAME_LOCK_RETRIES={retries})",
+                        f"{line} (gave up after {attempt} attempt{'s' if attempt > 1 else ''}; "
+                        f"ENERLINK_RENAME_LOCK_RETRIES={retries})",
                         returncode=code,
                     ) from None
                 wait = retry_wait_seconds(attempt, first_wait_ms)
