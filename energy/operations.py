@@ -27,6 +27,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from django_pg_migration_tools.operations import SafeIndexOperationManager, SaferAddIndexConcurrently
 
+from enerlink.commands import sqlstate
 from enerlink.db import connect
 from enerlink.durations import setting_ms
 from enerlink.sessions import describe_sessions
@@ -60,15 +61,6 @@ class BoundedIndexManager(SafeIndexOperationManager):
     def _set_lock_timeout(self, schema_editor, value):
         if value is not None:
             super()._set_lock_timeout(schema_editor, self.lock_timeout if value == "0" else value)
-
-
-def sqlstate(error):
-    cause = error
-    while cause is not None:
-        if getattr(cause, "sqlstate", None):
-            return cause.sqlstate
-        cause = cause.__cause__
-    return None
 
 
 @contextmanager
@@ -193,15 +185,19 @@ class AddIndexConcurrentlyUnlessRenamed(SaferAddIndexConcurrently):
         except DatabaseError as error:
             if sqlstate(error) != "55P03":  # lock_not_available
                 raise
-            left = self.drop_invalid_leftover(schema_editor, manager)
+            left = self.drop_invalid_leftover(schema_editor, manager) if action == "build" else ""
+            done = "built" if action == "build" else "dropped"
             raise IndexPhaseStopped(
                 f"{what} waited longer than ENERLINK_INDEX_LOCK_TIMEOUT ({ms / 1000:g} s) for "
-                f'{seen["blockers"] or "a lock held by another session"}. {left}Re-run "manage.py migrate" '
-                "once that transaction ends; the indexes built so far are kept."
+                f"{seen['blockers'] or 'a lock held by another session'}. {left}Run the same command again "
+                f"once that transaction ends; the indexes {done} so far stay {done}."
             ) from error
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('lock_timeout', %s, false)", [original])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('lock_timeout', %s, false)", [original])
+            except DatabaseError:
+                pass  # the connection is gone: the error being raised says so
 
     def drop_invalid_leftover(self, schema_editor, manager):
         """Drop what the interrupted build left (an INVALID index), waiting briefly; say what is left."""
