@@ -153,7 +153,7 @@ def table_ddl(table):
         index = key["index"]
         if index == "unique":
             statements.append(
-                f"ALTER TABLE {q} ADD CONSTRAINT {ident('REL_' + key['index_hash'][:23])} UNIQUE ({column})"
+                f"ALTER TABLE {q} ADD CONSTRAINT {ident('REL_' + key['index_hash'][-23:])} UNIQUE ({column})"
             )
         elif index != "none":
             index_name = {
