@@ -29,13 +29,15 @@ class User(models.Model):
 
 
 class RenameJournalEntry(models.Model):
-    """One fact the rename recorded: a table's identity, a key's definition, or a name it changed.
+    """One fact the rename recorded: a table's identity, a key's definition, a name changed, an index built.
 
     The forward migration writes these before and while it renames; the reverse
     replays the renames backwards to restore the original names exactly, and
     the verification report compares today's database with the snapshot. The
     repair of a database renamed by other means writes the same snapshot (with
     ``details.source`` = "repair") and one ``repair`` entry per step it ran.
+    energy 0003 records each index it builds before it starts the build, so that
+    the reverse drops exactly those, even after an interrupted run.
     """
 
     class Kind(models.TextChoices):
@@ -45,6 +47,7 @@ class RenameJournalEntry(models.Model):
         COMMENT = "comment"
         # A step of manage.py repair_user_migration, with the SQL that undoes it (accounts/repair/).
         REPAIR = "repair"
+        INDEX_BUILD = "index_build"
 
     step = models.IntegerField(help_text="Order of application; 0 for the snapshot taken before any lock.")
     kind = models.CharField(choices=Kind.choices)

@@ -102,7 +102,17 @@ def database_url():
     return embedded.ensure_database(os.environ.get("ENERLINK_DATABASE", embedded.DEFAULT_DATABASE))
 
 
-DATABASES = {"default": dj_database_url.parse(database_url(), conn_max_age=0)}
+DATABASE_URL_FORM = "postgresql://USER:PASSWORD@HOST:PORT/NAME"
+try:
+    DATABASES = {"default": dj_database_url.parse(database_url(), conn_max_age=0)}
+except ValueError as error:
+    # The URL itself is not shown: it may hold a password.
+    reason = str(error).split(". ")[0].rstrip(".")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL ({reason}): set it to {DATABASE_URL_FORM}."
+    ) from None
+if not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured(f"DATABASE_URL names no database: set it to {DATABASE_URL_FORM}.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         f"DATABASE_URL must point at PostgreSQL (got engine {DATABASES['default']['ENGINE']!r}); "
@@ -171,9 +181,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# How long the rename migration waits for each table lock before it gives up,
-# changes nothing and tells who holds the lock (PostgreSQL interval syntax).
+# The rename under a live application (docs/rename.md, "Locks"; accounts/settings_checks.py
+# validates each value before migrate applies anything). Durations in PostgreSQL's syntax.
+# The budget of one attempt of the rename's lock phase: no session waits for the rename longer.
 ENERLINK_RENAME_LOCK_TIMEOUT = os.environ.get("ENERLINK_RENAME_LOCK_TIMEOUT", "2s")
+# How many times migrate retries the whole rename after its lock budget ran out (or a deadlock),
+# waiting ENERLINK_RENAME_RETRY_WAIT first, then twice as long each time, up to 10 times that.
+ENERLINK_RENAME_LOCK_RETRIES = os.environ.get("ENERLINK_RENAME_LOCK_RETRIES", "3")
+ENERLINK_RENAME_RETRY_WAIT = os.environ.get("ENERLINK_RENAME_RETRY_WAIT", "3s")
+# How long a migrate waits for another migrate of the same database (a second deploy pod).
+ENERLINK_MIGRATE_LOCK_WAIT = os.environ.get("ENERLINK_MIGRATE_LOCK_WAIT", "10min")
+# How long each wait of a concurrent index build or drop (energy 0003) may last.
+ENERLINK_INDEX_LOCK_TIMEOUT = os.environ.get("ENERLINK_INDEX_LOCK_TIMEOUT", "10min")
 
 # The compatibility schema of legacy-named views for old instances during a rolling deploy
 # (manage.py user_rename_compat, docs/compat.md), and the application_name(s) old instances set.

@@ -219,21 +219,43 @@ def test_reverse_to_0001_drops_only_what_the_migrations_added(adopted_db):
 def test_sqlmigrate_shows_the_sql_that_runs(created_db):
     database = created_db
     out = database.manage("sqlmigrate", "accounts", "0003").stdout
-    assert "SET LOCAL lock_timeout = '2s';" in out
-    # The file beside the migration is what runs, byte for byte.
+    assert "SET LOCAL lock_timeout = '2000ms';" in out
+    assert "SET LOCAL enerlink.rename_lock_budget = '2000ms';" in out
+    # The files beside the migration are what runs, byte for byte.
     migrations = scratch.PROJECT_ROOT / "accounts" / "migrations"
-    forward = (migrations / "0003_rename_prosumer_to_user.forward.sql").read_text()
-    assert forward.strip() in out
+    for name in ("locks", "forward"):
+        assert (migrations / f"0003_rename_prosumer_to_user.{name}.sql").read_text().strip() in out
     statements = "\n".join(line for line in out.splitlines() if not line.lstrip().startswith("--"))
     assert "FROM pg_constraint c" in statements and "ALTER TABLE %s RENAME COLUMN %I TO %I" in statements
     assert "DROP CONSTRAINT" not in statements and "session_replication_role" not in statements
     assert "CREATE INDEX" not in statements
     backwards = database.manage("sqlmigrate", "accounts", "0003", "--backwards").stdout
     assert "FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC" in backwards
+    # The reverse undoes its own record in its own transaction, as does the journal's migration.
+    unrecord = (
+        "DELETE FROM django_migrations WHERE app = 'accounts' AND name = '0003_rename_prosumer_to_user';"
+    )
+    assert unrecord in backwards and backwards.rstrip().endswith("COMMIT;")
+    journal_backwards = database.manage("sqlmigrate", "accounts", "0002", "--backwards").stdout
+    assert "DELETE FROM django_migrations WHERE app = 'accounts' AND name = '0002_renamejournalentry';" in (
+        journal_backwards
+    )
+    assert journal_backwards.index("DELETE FROM django_migrations") < journal_backwards.index("COMMIT;")
+    # energy 0003: each build journaled before it starts and bounded; on the way back, unrecorded first.
+    indexes = database.manage("sqlmigrate", "energy", "0003").stdout
+    journal = indexes.index("INSERT INTO user_rename_journal")
+    assert (
+        journal < indexes.index("SET lock_timeout = '600000ms';") < indexes.index("CREATE INDEX CONCURRENTLY")
+    )
+    indexes_backwards = database.manage("sqlmigrate", "energy", "0003", "--backwards").stdout
+    unrecord_energy = (
+        "DELETE FROM django_migrations WHERE app = 'energy' AND name = '0003_user_indexes_concurrently';"
+    )
+    assert indexes_backwards.index(unrecord_energy) < indexes_backwards.index("DROP INDEX CONCURRENTLY")
     env_timeout = database.manage(
-        "sqlmigrate", "accounts", "0003", env={"ENERLINK_RENAME_LOCK_TIMEOUT": "750ms"}
+        "sqlmigrate", "accounts", "0003", env={"ENERLINK_RENAME_LOCK_TIMEOUT": "0.75s"}
     ).stdout
-    assert "SET LOCAL lock_timeout = '750ms';" in env_timeout
+    assert "SET LOCAL enerlink.rename_lock_budget = '750ms';" in env_timeout
 
 
 def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(ready_db):
@@ -249,16 +271,21 @@ def test_lock_contention_fails_fast_names_the_blocker_and_changes_nothing(ready_
     blocker_pid = blocker.info.backend_pid
     try:
         started = time.monotonic()
-        result = ready_db.manage("migrate", check=False, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "1s"})
+        result = ready_db.manage(
+            "migrate",
+            check=False,
+            env={"ENERLINK_RENAME_LOCK_TIMEOUT": "1s", "ENERLINK_RENAME_LOCK_RETRIES": "0"},
+        )
         elapsed = time.monotonic() - started
     finally:
         blocker.rollback()
         blocker.close()
     assert result.returncode == 1
-    assert "could not lock table wallet (ACCESS EXCLUSIVE mode) within lock_timeout 1s" in result.stderr
+    assert "could not lock table wallet (ACCESS EXCLUSIVE mode) within the lock budget 1s" in result.stderr
     assert f"pid {blocker_pid} (AccessShareLock" in result.stderr and "'long-report'" in result.stderr
     assert "Nothing was changed" in result.stderr and "Traceback" not in result.stderr
-    # Within lock_timeout plus a second (beyond the command's own start-up time).
+    assert result.stderr.strip().splitlines()[-1].startswith("CommandError: could not lock table wallet")
+    # Within the budget plus a second (beyond the command's own start-up time).
     assert elapsed < startup + 1.0 + 1.0, (elapsed, startup)
     assert scratch.schema_dump(ready_db) == before
     ready_db.manage("migrate")

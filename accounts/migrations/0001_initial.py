@@ -13,7 +13,10 @@ from django.db import migrations, models
 
 import enerlink.fields
 
-# What this migration runs, readable beside it (manage.py sqlmigrate accounts 0001 prints it).
+# What this migration runs, readable beside it (manage.py sqlmigrate accounts 0001 prints it):
+# first the guard that refuses a database which is not EnerLink's (manage.py migrate also runs
+# it before it creates anything), then the adoption or creation of the table.
+GUARD_SQL = Path(__file__).with_suffix(".guard.sql").read_text()
 SQL = Path(__file__).with_suffix(".sql").read_text()
 
 
@@ -26,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 # Irreversible on purpose: reversing would drop the production table.
-                migrations.RunSQL([SQL]),
+                migrations.RunSQL([GUARD_SQL, SQL]),
             ],
             state_operations=[
                 migrations.CreateModel(

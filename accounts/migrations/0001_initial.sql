@@ -4,16 +4,7 @@
 -- timestamp columns, the set_timestamp_prosumers trigger). Where the table exists
 -- (a production copy being adopted), only its columns are checked and nothing is
 -- changed: hash names, missing indexes, triggers and hand-made objects stay as they are.
--- `manage.py sqlmigrate accounts 0001` prints this file.
-
-DO $guard$
-BEGIN
-    IF to_regclass('prosumer') IS NULL AND to_regclass('"user"') IS NOT NULL THEN
-        RAISE EXCEPTION 'this database was already renamed: table "user" exists and table prosumer does not'
-            USING HINT = 'See "Databases renamed by hand" in docs/adoption.md; nothing was changed.';
-    END IF;
-END
-$guard$;
+-- `manage.py sqlmigrate accounts 0001` prints this file after the guard (.guard.sql beside it).
 
 DO $adopt$
 DECLARE
@@ -51,8 +42,9 @@ BEGIN
                 WHERE attrelid = to_regclass('prosumer') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table prosumer exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table prosumer exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table prosumer unchanged';
     END IF;

@@ -1,4 +1,10 @@
-"""The journal the rename writes before it changes anything, so it can be undone exactly."""
+"""The journal the rename writes before it changes anything, so it can be undone exactly.
+
+Reversed, this migration deletes its own row of django_migrations in the transaction
+that drops the table (Django would delete it only after that transaction commits, so a
+kill in between would leave the journal dropped but still recorded):
+``manage.py sqlmigrate accounts 0002 --backwards`` shows it.
+"""
 
 import django.db.models.functions.datetime
 from django.db import migrations, models
@@ -32,6 +38,7 @@ class Migration(migrations.Migration):
                             ("rename", "Rename"),
                             ("comment", "Comment"),
                             ("repair", "Repair"),
+                            ("index_build", "Index Build"),
                         ]
                     ),
                 ),
@@ -49,5 +56,9 @@ class Migration(migrations.Migration):
                 "ordering": ["step", "id"],
                 "verbose_name_plural": "rename journal entries",
             },
+        ),
+        migrations.RunSQL(
+            sql=migrations.RunSQL.noop,
+            reverse_sql="DELETE FROM django_migrations WHERE app = 'accounts' AND name = '0002_renamejournalentry';",
         ),
     ]

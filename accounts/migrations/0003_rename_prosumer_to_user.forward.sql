@@ -2,7 +2,8 @@
 --
 -- One transaction (the migration's), catalog only. See docs/rename.md for why each step is
 -- written this way; `manage.py sqlmigrate accounts 0003` prints this file after the line
--- that sets the lock timeout from ENERLINK_RENAME_LOCK_TIMEOUT.
+-- that sets the lock budget from ENERLINK_RENAME_LOCK_TIMEOUT and the lock functions
+-- (.locks.sql beside this file).
 --
 -- * No name is guessed: every foreign key that references prosumer(prosumer_id) is found in
 --   pg_constraint, whatever its table or name (ORM hashes, the guide's, Django's).
@@ -11,30 +12,6 @@
 -- * It runs as the non-superuser owner of the tables: no session_replication_role.
 -- * Every rename and comment is written to user_rename_journal with the old value, so that
 --   the reverse (the .reverse.sql file beside this one) restores hash names and all.
-
--- Lock one table, or fail naming who holds it (the reverse defines the same function).
-CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass, lock_mode text) RETURNS void
-LANGUAGE plpgsql AS $lock$
-DECLARE
-    holders text;
-BEGIN
-    EXECUTE format('LOCK TABLE %s IN %s MODE', target, lock_mode);
-EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-    SELECT string_agg(DISTINCT format('pid %s (%s, user %s, application %L, %s since %s)',
-                      a.pid, l.mode, a.usename, a.application_name, a.state,
-                      to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
-      INTO holders
-      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.relation = target AND l.granted AND l.pid <> pg_backend_pid();
-    RAISE EXCEPTION '%could not lock table % (% mode) within lock_timeout %: held by %',
-            'enerlink rename: ', target, lock_mode, current_setting('lock_timeout'),
-            coalesce(holders, 'a transaction that ended meanwhile')
-        USING ERRCODE = 'lock_not_available',
-              HINT = 'Nothing was changed. Re-run "manage.py migrate" once that transaction ends '
-                     '(or end it: SELECT pg_cancel_backend(<pid>)). ENERLINK_RENAME_LOCK_TIMEOUT sets the wait.';
-END
-$lock$;
-
 
 DO $rename$
 DECLARE
@@ -138,11 +115,10 @@ BEGIN
                               'deferred', condeferred, 'validated', convalidated, 'definition', definition)
       FROM enerlink_fk;
 
-    -- 4. Locks: referencing tables in name order, prosumer last; each waits at most lock_timeout.
-    FOR obj IN SELECT DISTINCT tbl, tbl_text FROM enerlink_fk ORDER BY tbl_text LOOP
-        PERFORM pg_temp.enerlink_lock(obj.tbl, 'ACCESS EXCLUSIVE');
-    END LOOP;
-    PERFORM pg_temp.enerlink_lock(parent, 'ACCESS EXCLUSIVE');
+    -- 4. Locks: referencing tables in name order, prosumer last, all within one budget
+    --    (pg_temp.enerlink_lock_tables, .locks.sql).
+    PERFORM pg_temp.enerlink_lock_tables(
+        ARRAY(SELECT tbl FROM (SELECT DISTINCT tbl, tbl_text FROM enerlink_fk) t ORDER BY tbl_text) || parent);
 
     -- 5. Referencing columns, their keys and their single-column indexes.
     FOR fk IN SELECT * FROM enerlink_fk ORDER BY tbl_text, col LOOP

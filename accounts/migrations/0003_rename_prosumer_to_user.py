@@ -1,27 +1,24 @@
 """Rename prosumer to user: the whole database change as one RunSQL, the model rename as state.
 
-The SQL sits beside this file (``.forward.sql``, ``.reverse.sql``; ``manage.py
-sqlmigrate accounts 0003`` prints it). It reads the real constraint and index
-names from the catalog, changes only metadata, keeps every ON DELETE rule, and
+The SQL sits beside this file (``.locks.sql``, ``.forward.sql``, ``.reverse.sql``;
+``manage.py sqlmigrate accounts 0003`` prints it). It reads the real constraint and
+index names from the catalog, changes only metadata, keeps every ON DELETE rule, and
 journals what it changes so that ``manage.py migrate accounts 0001`` restores it
 exactly. It runs in this migration's single transaction: a failure or an
-interruption changes nothing.
+interruption changes nothing. Its locks are taken within one budget,
+ENERLINK_RENAME_LOCK_TIMEOUT (``.locks.sql``; docs/rename.md).
 """
 
 from pathlib import Path
 
-from django.conf import settings
 from django.db import migrations, models
 
+from accounts.operations import lock_budget_statements
+
 HERE = Path(__file__)
+LOCKS_SQL = HERE.with_suffix(".locks.sql").read_text()
 FORWARD_SQL = HERE.with_suffix(".forward.sql").read_text()
 REVERSE_SQL = HERE.with_suffix(".reverse.sql").read_text()
-
-
-def lock_timeout_statement():
-    """How long each lock may wait, from ENERLINK_RENAME_LOCK_TIMEOUT (validated by a system check)."""
-    value = str(settings.ENERLINK_RENAME_LOCK_TIMEOUT).replace("'", "''")
-    return f"SET LOCAL lock_timeout = '{value}';"
 
 
 class Migration(migrations.Migration):
@@ -35,8 +32,8 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[
                 migrations.RunSQL(
-                    sql=[lock_timeout_statement(), FORWARD_SQL],
-                    reverse_sql=[lock_timeout_statement(), REVERSE_SQL],
+                    sql=[*lock_budget_statements(), LOCKS_SQL, FORWARD_SQL],
+                    reverse_sql=[*lock_budget_statements(), LOCKS_SQL, REVERSE_SQL],
                 ),
             ],
             state_operations=[

@@ -1,31 +1,13 @@
 -- accounts 0003, reverse: restore prosumer and every original name from user_rename_journal.
 --
--- Same lock order as the forward step; every journaled rename and comment is undone in
--- reverse order, and the journal is emptied. `manage.py sqlmigrate accounts 0003 --backwards`
--- prints this file after the line that sets the lock timeout.
-
-CREATE OR REPLACE FUNCTION pg_temp.enerlink_lock(target regclass, lock_mode text) RETURNS void
-LANGUAGE plpgsql AS $lock$
-DECLARE
-    holders text;
-BEGIN
-    EXECUTE format('LOCK TABLE %s IN %s MODE', target, lock_mode);
-EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
-    SELECT string_agg(DISTINCT format('pid %s (%s, user %s, application %L, %s since %s)',
-                      a.pid, l.mode, a.usename, a.application_name, a.state,
-                      to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
-      INTO holders
-      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.relation = target AND l.granted AND l.pid <> pg_backend_pid();
-    RAISE EXCEPTION '%could not lock table % (% mode) within lock_timeout %: held by %',
-            'enerlink rename: ', target, lock_mode, current_setting('lock_timeout'),
-            coalesce(holders, 'a transaction that ended meanwhile')
-        USING ERRCODE = 'lock_not_available',
-              HINT = 'Nothing was changed. Re-run "manage.py migrate" once that transaction ends '
-                     '(or end it: SELECT pg_cancel_backend(<pid>)). ENERLINK_RENAME_LOCK_TIMEOUT sets the wait.';
-END
-$lock$;
-
+-- Same locks as the forward step (.locks.sql); the indexes that energy 0003 journaled as
+-- built are dropped (a reverse of energy 0003 that was interrupted, or a forward run that
+-- stopped in energy 0003, may have left some, valid or INVALID); every journaled rename and
+-- comment is undone in reverse order; the journal is emptied; and this migration's own row
+-- of django_migrations is deleted here, in the same transaction, so that the rename and its
+-- record are undone together (Django would delete it only after this transaction commits).
+-- `manage.py sqlmigrate accounts 0003 --backwards` prints this file after the line that sets
+-- the lock budget and the lock functions.
 
 DO $restore$
 DECLARE
@@ -43,13 +25,15 @@ BEGIN
     END IF;
 
     -- Same lock order as the forward step: referencing tables by name, the user table last.
-    FOR entry IN
-        SELECT (details->>'oid')::oid::regclass AS tbl FROM user_rename_journal
-         WHERE kind = 'table_identity' AND new_name <> 'user' ORDER BY table_name
-    LOOP
-        PERFORM pg_temp.enerlink_lock(entry.tbl, 'ACCESS EXCLUSIVE');
+    PERFORM pg_temp.enerlink_lock_tables(
+        ARRAY(SELECT (details->>'oid')::oid::regclass FROM user_rename_journal
+               WHERE kind = 'table_identity' AND new_name <> 'user' ORDER BY table_name)
+        || '"user"'::regclass);
+
+    -- Indexes energy 0003 built and did not drop itself (their tables are locked above).
+    FOR entry IN SELECT DISTINCT old_name FROM user_rename_journal WHERE kind = 'index_build' ORDER BY 1 LOOP
+        EXECUTE format('DROP INDEX IF EXISTS %I', entry.old_name);
     END LOOP;
-    PERFORM pg_temp.enerlink_lock('"user"'::regclass, 'ACCESS EXCLUSIVE');
 
     FOR entry IN SELECT * FROM user_rename_journal WHERE kind IN ('rename', 'comment') ORDER BY step DESC LOOP
         IF entry.kind = 'comment' AND entry.object_type = 'table' THEN
@@ -77,6 +61,7 @@ BEGIN
         END IF;
     END LOOP;
     DELETE FROM user_rename_journal;
+    DELETE FROM django_migrations WHERE app = 'accounts' AND name = '0003_rename_prosumer_to_user';
     RAISE NOTICE '%restored table prosumer and its original names', 'enerlink rename: ';
 END
 $restore$;

@@ -25,8 +25,9 @@ BEGIN
                 WHERE attrelid = to_regclass('system_config') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table system_config exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table system_config exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table system_config unchanged';
     END IF;
@@ -58,8 +59,9 @@ BEGIN
                 WHERE attrelid = to_regclass('wallet') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table wallet exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table wallet exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table wallet unchanged';
     END IF;
@@ -105,8 +107,9 @@ BEGIN
                 WHERE attrelid = to_regclass('smart_meter') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table smart_meter exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table smart_meter exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table smart_meter unchanged';
     END IF;
@@ -139,8 +142,9 @@ BEGIN
                 WHERE attrelid = to_regclass('energy_settlement') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table energy_settlement exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table energy_settlement exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table energy_settlement unchanged';
     END IF;
@@ -175,8 +179,9 @@ BEGIN
                 WHERE attrelid = to_regclass('trade_orders_cache') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table trade_orders_cache exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table trade_orders_cache exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table trade_orders_cache unchanged';
     END IF;
@@ -214,8 +219,9 @@ BEGIN
                 WHERE attrelid = to_regclass('transaction_log') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table transaction_log exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table transaction_log exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table transaction_log unchanged';
     END IF;
@@ -256,8 +262,9 @@ BEGIN
                 WHERE attrelid = to_regclass('market_trade') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table market_trade exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table market_trade exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table market_trade unchanged';
     END IF;
@@ -293,8 +300,9 @@ BEGIN
                 WHERE attrelid = to_regclass('idrs_conversion') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table idrs_conversion exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table idrs_conversion exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table idrs_conversion unchanged';
     END IF;
@@ -336,8 +344,9 @@ BEGIN
                 WHERE attrelid = to_regclass('token_blacklist') AND attname = expected
                   AND attnum > 0 AND NOT attisdropped);
         IF missing IS NOT NULL THEN
-            RAISE EXCEPTION 'table token_blacklist exists but lacks column(s) %: it is not the legacy EnerLink table', missing
-                USING HINT = 'Compare it with docs/adoption.md; nothing was changed.';
+            RAISE EXCEPTION '%table token_blacklist exists but lacks column(s) %: it is not the legacy EnerLink table',
+                    'enerlink adopt: ', missing
+                USING HINT = 'Nothing was changed. Compare it with docs/adoption.md.';
         END IF;
         RAISE NOTICE 'adopting existing table token_blacklist unchanged';
     END IF;

@@ -3,7 +3,15 @@
 Most legacy copies have no index on their FK columns. Each one is built with
 ``CREATE INDEX CONCURRENTLY IF NOT EXISTS`` outside any transaction (so this
 migration is not atomic), after an INVALID leftover of an interrupted build is
-dropped. An index the rename already gave its canonical name is left alone.
+dropped, and journaled first so that the way back drops exactly what was built
+(``energy.operations``). An index the rename already gave its canonical name is
+left alone.
+
+Backward, the first thing this migration does is to delete its own row of
+django_migrations: a reverse interrupted half way then reads as "not applied",
+and either direction finishes the job (``migrate`` builds what is missing,
+``migrate accounts 0001`` drops what is left), instead of a record that claims
+indexes which are gone.
 """
 
 from django.db import migrations, models
@@ -37,5 +45,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrentlyUnlessRenamed(model_name=model, index=index) for model, index in INDEXES
+        *(AddIndexConcurrentlyUnlessRenamed(model_name=model, index=index) for model, index in INDEXES),
+        # Last forward, so first backward.
+        migrations.RunSQL(
+            sql=migrations.RunSQL.noop,
+            reverse_sql="DELETE FROM django_migrations WHERE app = 'energy' AND name = '0003_user_indexes_concurrently';",
+        ),
     ]

@@ -35,10 +35,11 @@ IGNORED = {
     },
     ("accounts", "0003_rename_prosumer_to_user"): {
         "require-statement-timeout": (
-            "the rename bounds its waits for locks with SET LOCAL lock_timeout "
-            "(ENERLINK_RENAME_LOCK_TIMEOUT, 2s); apart from those waits it only reads and renames catalog "
-            "objects, which takes milliseconds whatever the size of the tables (it reads no row of them), "
-            "so there is no long statement for a statement_timeout to cut short."
+            "the rename bounds its waits for locks with one budget (ENERLINK_RENAME_LOCK_TIMEOUT, 2s: "
+            "SET LOCAL lock_timeout, then a lock_timeout per lock out of what is left); apart from those "
+            "waits it only reads and renames catalog objects, which takes milliseconds whatever the size of "
+            "the tables (it reads no row of them), so there is no long statement for a statement_timeout "
+            "to cut short."
         ),
     },
     ("accounts", "0004_verificationrun"): {

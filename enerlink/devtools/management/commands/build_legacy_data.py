@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from enerlink.commands import OneLineErrors
 from enerlink.db import connect
 from enerlink.devtools import legacy_data
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
     help = (
         "Fill an empty legacy (pre-rename) database with N realistic users and their wallets, meters, "
         "settlements, orders, transaction logs, trades, conversions and blacklist rows."

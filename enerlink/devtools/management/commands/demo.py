@@ -2,10 +2,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from enerlink.commands import OneLineErrors
 from enerlink.devtools import demo
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
+    connects = False  # it creates its own database on the embedded server
+
     help = (
         "The main job: on the embedded PostgreSQL, build a legacy EnerLink database of N users, "
         "rename prosumer to user with manage.py migrate, and print the verification report."
