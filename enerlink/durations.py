@@ -37,3 +37,12 @@ def setting_count(name):
     from django.conf import settings
 
     return whole_number(getattr(settings, name))
+
+
+def invalid_duration(value):
+    """Whether ``value`` is not a positive PostgreSQL duration (for options given on a command line)."""
+    try:
+        duration_ms(value)
+    except ValueError:
+        return True
+    return False

@@ -563,3 +563,19 @@ def test_the_report_with_compat_installed_has_exactly_one_more_warning(renamed_d
     assert after == before
     compat(renamed_db, "remove")
     assert report()[1]["compat_schema"]["status"] == "pass"
+
+
+def test_migrate_in_a_session_with_the_old_instances_search_path_is_refused(ready_db):
+    """With the compatibility schema first, prosumer names its view: migrate must not rename that."""
+    compat(ready_db, "install")
+    before = scratch.schema_dump(ready_db)
+    result = ready_db.manage("migrate", check=False, env={"PGOPTIONS": OLD_CLIENT_OPTIONS})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert one_line(result) == (
+        f"CommandError: prosumer names a view in schema {SCHEMA} for this session (search_path = {SCHEMA},"
+        "public), not the table: run migrate with the application's own search_path (unset PGOPTIONS, or "
+        "the role's search_path setting); nothing was changed"
+    )
+    assert scratch.schema_dump(ready_db) == before
+    ready_db.manage("migrate")  # with the application's own search_path it renames

@@ -239,6 +239,26 @@ def test_a_database_never_adopted_is_repaired_as_the_owner(legacy_db):
     assert_repaired(legacy_db, before)  # migrate applies Django's own apps and what follows the rename
 
 
+def test_going_back_past_a_repaired_rename_is_refused_before_anything_is_unapplied(adopted_db):
+    """No journal of names to restore: migrate accounts 0001 must not first undo what follows the rename."""
+    run_guide_script(adopted_db)
+    assert repair(adopted_db, "--apply").returncode == 0
+    adopted_db.manage("migrate")
+    adopted_db.manage("verify_user_migration")  # stores a run in user_verification_run (accounts 0004)
+    with adopted_db.connect() as conn:
+        recorded = conn.execute("SELECT app, name FROM django_migrations ORDER BY 1, 2").fetchall()
+    before = schema(adopted_db)
+    result = adopted_db.manage("migrate", "accounts", "0001", check=False)
+    assert result.returncode == 1
+    assert one_line(result).startswith(
+        "CommandError: cannot go back past accounts.0003: nothing journaled the names it would restore"
+    )
+    assert schema(adopted_db) == before
+    with adopted_db.connect() as conn:
+        assert conn.execute("SELECT app, name FROM django_migrations ORDER BY 1, 2").fetchall() == recorded
+        assert conn.execute("SELECT count(*) FROM user_verification_run").fetchone() == (1,)
+
+
 def test_orphan_rows_stop_it_before_it_changes_anything(adopted_db):
     run_guide_script(adopted_db)
     with adopted_db.connect(superuser=True) as conn:

@@ -38,7 +38,7 @@ from accounts.compat.inspection import (
     schema_facts,
     sessions_using,
 )
-from accounts.settings_checks import invalid_duration
+from enerlink.durations import invalid_duration
 
 LOCK_STATES = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
 DEFAULT_APPLICATION_NAMES = ["enerlink-old-backend"]

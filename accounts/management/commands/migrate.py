@@ -3,7 +3,10 @@
 Around Django's command (the pieces are in ``accounts.deploy``):
 
 1. The settings it reads are checked first; an invalid one stops it in one line.
-2. A database that is not EnerLink's is refused before anything is created in it.
+2. A database that is not EnerLink's is refused before anything is created in it; so is a
+   session whose search_path makes prosumer or "user" name a view (the compatibility
+   schema), and a reverse of the rename that has no journal to restore names from,
+   before anything is unapplied.
 3. One migrate at a time per database: a second one (another deploy pod) waits for
    the first, says whom it waits for, and then has nothing left to do.
 4. The session gives up its locks within a second if this process dies, and shows
@@ -23,7 +26,7 @@ from django.core.management.commands.migrate import Command as DjangoMigrateComm
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from accounts.deploy.guard import refuse_foreign_database
+from accounts.deploy.guard import refuse_foreign_database, refuse_shadowed_tables, refuse_unjournaled_reverse
 from accounts.deploy.lock import migrate_lock
 from accounts.deploy.retries import RETRYABLE_STATES, retry_wait_seconds, retryable
 from accounts.deploy.session import migrate_session
@@ -43,6 +46,8 @@ class Command(OneLineErrors, DjangoMigrateCommand):
         verbosity = options["verbosity"]
         with migrate_session(connection, on_notice=self.show_notice if verbosity else None):
             refuse_foreign_database(connection)
+            refuse_shadowed_tables(connection)
+            refuse_unjournaled_reverse(connection, self.plan(connection, options) or [])
             wait_ms = setting_ms("ENERLINK_MIGRATE_LOCK_WAIT")
             with migrate_lock(connection, wait_ms, self.stderr.write) as waited:
                 if waited is not None and not self.pending(connection, options):
@@ -87,6 +92,12 @@ class Command(OneLineErrors, DjangoMigrateCommand):
 
     def pending(self, connection, options):
         """Whether this run has anything to apply or unapply (False: another migrate did it meanwhile)."""
+        plan = self.plan(connection, options)
+        return plan is None or bool(plan)
+
+    @staticmethod
+    def plan(connection, options):
+        """[(migration, backwards)] this run would go through, or None for a target Django will refuse."""
         executor = MigrationExecutor(connection)
         app_label, name = options["app_label"], options["migration_name"]
         try:
@@ -101,9 +112,9 @@ class Command(OneLineErrors, DjangoMigrateCommand):
                 targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] == app_label]
             else:
                 targets = executor.loader.graph.leaf_nodes()
-            return bool(executor.migration_plan(targets))
+            return executor.migration_plan(targets)
         except Exception:  # noqa: BLE001 (a bad target: Django's own handling says what is wrong)
-            return True
+            return None
 
     def migration_progress_callback(self, action, migration=None, fake=False):
         if action in ("apply_start", "unapply_start"):

@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from accounts import repair
 from accounts.repair import render
-from accounts.settings_checks import invalid_duration
+from enerlink.durations import invalid_duration
 
 EXIT_FAILED = 1
 EXIT_CANNOT_RUN = 2
