@@ -382,6 +382,23 @@ def test_a_partly_renamed_database_is_refused(adopted_db):
     assert "table wallet has both columns prosumer_id and user_id" in result.stderr
 
 
+def test_two_keys_on_one_column_are_refused_by_name_and_nothing_changes(ready_db):
+    with ready_db.connect() as conn:
+        conn.execute(
+            "ALTER TABLE wallet ADD CONSTRAINT fk_wallet_owner FOREIGN KEY (prosumer_id) "
+            "REFERENCES prosumer (prosumer_id)"
+        )
+    before = scratch.schema_dump(ready_db)
+    result = ready_db.manage("migrate", check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        'column wallet.prosumer_id has 2 foreign keys to prosumer ("FK_62a1a16628b883318e6b443cf52", '
+        "fk_wallet_owner): one per column is expected" in result.stderr
+    )
+    assert scratch.schema_dump(ready_db) == before
+
+
 def test_initial_migration_refuses_an_already_renamed_database(scratch_db):
     database = scratch_db()
     with database.connect() as conn:

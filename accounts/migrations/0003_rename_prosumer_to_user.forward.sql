@@ -84,6 +84,13 @@ BEGIN
         RAISE EXCEPTION '%a multi-column foreign key references prosumer; this rename handles single-column ones',
                 'enerlink rename: ' USING HINT = 'Nothing was changed.';
     END IF;
+    FOR obj IN SELECT tbl, col, count(*) AS keys, string_agg(quote_ident(conname), ', ' ORDER BY conname) AS names
+                 FROM enerlink_fk GROUP BY tbl, col HAVING count(*) > 1 ORDER BY tbl::text, col LOOP
+        RAISE EXCEPTION '%column %.% has % foreign keys to prosumer (%): one per column is expected',
+                'enerlink rename: ', obj.tbl, obj.col, obj.keys, obj.names
+            USING HINT = 'Nothing was changed. Keep the one with the rule the ledger needs, drop the others '
+                         '(manage.py verify_user_migration --preflight lists them), then re-run "manage.py migrate".';
+    END LOOP;
     FOR fk IN SELECT * FROM enerlink_fk LOOP
         new_column := replace(fk.col, 'prosumer', 'user');
         IF new_column <> fk.col AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = fk.tbl
