@@ -225,7 +225,7 @@ DAMAGE = {
             "referencing_keys": "wallet.prosumer_id has 2 foreign keys (FK_62a1a16628b883318e6b443cf52, "
             "fk_wallet_prosumer): the rename stops on it (changing nothing)"
         },
-        'column "prosumer_id" does not exist',  # it renames the column once per key
+        "column wallet.prosumer_id has 2 foreign keys to prosumer",
     ),
     "the key's new name taken": (
         ["ALTER TABLE smart_meter ADD CONSTRAINT smart_meter_user_id_fkey CHECK (meter_id <> '')"],
