@@ -55,9 +55,12 @@ old-backend: $(OLD_BACKEND)/node_modules/.npm-ci
 demo: $(STAMP)
 	$(BIN)/python manage.py demo --users $(USERS)
 
-## The test suite, on the embedded PostgreSQL 18, or on DATABASE_URL's server when set.
+## The test suite, on the embedded PostgreSQL 18, or on DATABASE_URL's server when set, in two
+## worker processes (pytest-xdist; each builds its own template databases). TEST_WORKERS=0 runs it
+## in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser old-backend
-	$(BIN)/python -m pytest $(COVERAGE)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(COVERAGE)
 
 ## Every quality gate of CI; each one is also a target of its own.
 quality: lint migration-lint makemigrations-check deploy-check erd-check

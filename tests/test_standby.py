@@ -32,6 +32,9 @@ port = {port}
 unix_socket_directories = '{folder}'
 hot_standby = on
 max_standby_streaming_delay = 1s
+# Only the rename's replayed lock may cancel the standby's report in this test, not a vacuum of
+# row versions elsewhere on the (busy, shared) primary, which would be a snapshot conflict instead.
+hot_standby_feedback = on
 cluster_name = '{name}'
 ssl = off
 logging_collector = off
