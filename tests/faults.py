@@ -25,15 +25,16 @@ def start_manage(database, *args, env=None):
 
 def manage_at(url, *args, env=None):
     """``manage.py`` with DATABASE_URL ``url`` (which may be wrong on purpose); the CompletedProcess."""
-    full_env = {**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore", **(env or {})}
-    return subprocess.run(
-        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), *args],
-        cwd=scratch.PROJECT_ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return scratch.run_manage(*args, env={"DATABASE_URL": url, **(env or {})}, timeout=120)
+
+
+def open_transaction(database, statement, superuser=False, application="app"):
+    """A session of ``application`` left in a transaction after ``statement``, holding its locks."""
+    conn = database.connect(superuser=superuser)
+    conn.autocommit = False
+    conn.execute("SELECT set_config('application_name', %s, false)", [application])
+    conn.execute(statement)
+    return conn
 
 
 def wait_until(condition, timeout=30, interval=0.02, what="the condition"):

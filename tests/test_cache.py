@@ -9,8 +9,6 @@ hour if a test dies half way.
 """
 
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -49,15 +47,7 @@ def redis_db():
 
 
 def manage(*args, env):
-    full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **env}
-    return subprocess.run(
-        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), *args],
-        cwd=scratch.PROJECT_ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return scratch.run_manage(*args, env=env, timeout=120)
 
 
 def cache_env(tag, version, **extra):
@@ -169,14 +159,7 @@ def test_unreachable_redis_and_a_bad_cache_url_are_one_line(redis_db):
 
 def test_without_cache_url_the_local_memory_cache_has_nothing_to_clear():
     env = {key: value for key, value in os.environ.items() if not key.startswith("CACHE_")}
-    result = subprocess.run(
-        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), "clear_user_cache"],
-        cwd=scratch.PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = scratch.run_manage("clear_user_cache", base_env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "the cache is LocMemCache (CACHE_URL is unset): each process keeps its own, restarting them empties "

@@ -16,6 +16,7 @@ from tests.faults import (
     assert_one_line,
     indexes,
     migrate_backend_blocked,
+    open_transaction,
     start_manage,
     wait_until,
 )
@@ -39,14 +40,6 @@ CREATE TRIGGER fail_django_unrecord AFTER DELETE ON django_migrations
 DROP_INJECTION = (
     "DROP TRIGGER fail_django_unrecord ON django_migrations; DROP FUNCTION fail_django_unrecord();"
 )
-
-
-def open_transaction(database, statement, superuser=False, application="app"):
-    conn = database.connect(superuser=superuser)
-    conn.autocommit = False
-    conn.execute("SELECT set_config('application_name', %s, false)", [application])
-    conn.execute(statement)
-    return conn
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 
 from enerlink.devtools import scratch
-from tests.faults import start_manage, wait_until, waiting_migrate
+from tests.faults import open_transaction, start_manage, wait_until, waiting_migrate
 from tests.test_rename import assert_renamed
 
 
@@ -37,14 +37,6 @@ class Reader(threading.Thread):
         self.stop.set()
         self.join()
         return max(self.waits)
-
-
-def open_transaction(database, statement, superuser=False, application="app"):
-    conn = database.connect(superuser=superuser)
-    conn.autocommit = False
-    conn.execute("SELECT set_config('application_name', %s, false)", [application])
-    conn.execute(statement)
-    return conn
 
 
 def test_no_session_waits_for_the_rename_longer_than_one_attempt(ready_db):

@@ -1,21 +1,12 @@
 """Settings read from the environment: the embedded server is a development default only."""
 
 import os
-import subprocess
-import sys
 
 from enerlink.devtools import scratch
 
 
 def manage(*args, env):
-    return subprocess.run(
-        [sys.executable, str(scratch.PROJECT_ROOT / "manage.py"), *args],
-        cwd=scratch.PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return scratch.run_manage(*args, base_env=env, timeout=120)
 
 
 def production_env(**extra):

@@ -64,6 +64,19 @@ def ensure_owner_role():
     return OWNER_ROLE
 
 
+def run_manage(*args, env=None, base_env=None, timeout=600):
+    """``manage.py args`` in a subprocess, as a team runs it; ``env`` on top of ``base_env`` (os.environ)."""
+    full_env = {**(os.environ if base_env is None else base_env), "PYTHONWARNINGS": "ignore", **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "manage.py"), *args],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 class ScratchDatabase:
     """One throw-away database, owned by ``owner`` (the non-superuser role by default)."""
 
@@ -96,15 +109,7 @@ class ScratchDatabase:
 
     def manage(self, *args, check=True, env=None, timeout=600):
         """Run ``manage.py`` against this database; return the CompletedProcess."""
-        full_env = {**os.environ, "DATABASE_URL": self.url, "PYTHONWARNINGS": "ignore", **(env or {})}
-        result = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "manage.py"), *args],
-            cwd=PROJECT_ROOT,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        result = run_manage(*args, env={"DATABASE_URL": self.url, **(env or {})}, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(
                 f"manage.py {' '.join(args)} exited {result.returncode}\n"
