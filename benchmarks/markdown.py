@@ -212,8 +212,10 @@ def _reading(outcome):
         "`transaction_log` that arrives in between holds that table and then needs prosumer for its key "
         "check, and when the script reaches `transaction_log` one of the two is aborted (whichever's "
         "deadlock_timeout expires while the cycle exists). Most of the time the probe is instead queued "
-        "behind the script's lock on `wallet` and merely waits. Our rename locks the referencing tables "
-        "first and the user table last, the order an insert uses, so it cannot deadlock with one."
+        "behind the script's lock on `wallet` and merely waits. Our rename never holds a lock while it "
+        "waits past 0.8 x deadlock_timeout: in a lock cycle with any transaction (an insert, a delete "
+        "from the user table) it lets go first and tries again, so the application never gets the "
+        "deadlock error (docs/rename.md, Locks)."
     )
     return lines
 
