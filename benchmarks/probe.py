@@ -34,7 +34,7 @@ SAMPLE_EVERY = 0.002  # seconds between two looks at the probe's backend
 
 
 def wallet_address(user, k=0):
-    """The builder's wallet key of user number ``user`` (energy/legacy_data.py)."""
+    """The builder's wallet key of user number ``user`` (enerlink/devtools/legacy_data.py)."""
     return "0x" + format(user * 2 + k, "x").rjust(40, "0")
 
 

@@ -2,7 +2,7 @@
 
 The guide's method leaves a second, CASCADE key beside each legacy one (or
 replaces it), forgets two columns, builds duplicate indexes, and keeps no
-journal (``../shared/reference/legacy-schema.md`` lists its flaws). The
+journal (``docs/reference/legacy-schema.md`` lists its flaws). The
 repair reads the catalog the way the rename does (``accounts.catalog``), plans
 the steps that bring the database to what the rename would have made of it
 (``plan``), shows them with the SQL, the locks and the scans, and runs them
