@@ -37,7 +37,9 @@ def test_the_development_secret_key_is_refused_with_debug_off(owner_role):
 
 
 def test_a_malformed_number_in_the_production_settings_is_one_line():
-    env = production_env(DATABASE_URL="postgresql://enerlink@db.invalid/enerlink", SECURE_HSTS_SECONDS="a year")
+    env = production_env(
+        DATABASE_URL="postgresql://enerlink@db.invalid/enerlink", SECURE_HSTS_SECONDS="a year"
+    )
     result = manage("check", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
