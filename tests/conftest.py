@@ -6,9 +6,11 @@ commands a team runs, into a template; every test gets its own copy by
 ``CREATE DATABASE ... TEMPLATE``, a file copy that takes a fraction of a second.
 """
 
+import uuid
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
 from enerlink.devtools import scratch
 
@@ -25,6 +27,32 @@ def pytest_sessionstart(session):
 @pytest.fixture(scope="session")
 def owner_role():
     return scratch.ensure_owner_role()
+
+
+@pytest.fixture
+def login_role():
+    """Make throw-away LOGIN roles that own nothing: ``login_role(prefix, granted_in=database)``.
+
+    Roles belong to the whole server, which both test workers share, so each gets a unique name and
+    is dropped afterwards, with what it was granted in ``granted_in`` (``DROP OWNED BY`` works one
+    database at a time, and a role with grants left cannot be dropped).
+    """
+    made = []
+
+    def make(prefix, granted_in=None):
+        role = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with scratch.admin_connect() as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        made.append((role, granted_in))
+        return role
+
+    yield make
+    for role, database in made:
+        if database is not None:
+            with database.connect(superuser=True) as conn:
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        with scratch.admin_connect() as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def build_raw(database):

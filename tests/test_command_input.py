@@ -2,10 +2,7 @@
 demo): one line naming the problem and what to do, the documented exit code (1 stopped, 2 could not run),
 nothing changed, no traceback. Each fault is caused on the real server."""
 
-import uuid
-
 import pytest
-from psycopg import sql
 
 from enerlink.devtools import scratch
 from tests.faults import assert_one_line, manage_at, start_manage, wait_until, waiting_migrate
@@ -171,14 +168,9 @@ def test_a_database_half_renamed_by_hand_is_refused_and_left_as_it_was(ready_db)
 
 
 @pytest.fixture
-def stranger(owner_role):
+def stranger(owner_role, login_role):
     """A LOGIN role that owns nothing and was granted nothing."""
-    role = f"enerlink_stranger_{uuid.uuid4().hex[:8]}"
-    with scratch.admin_connect() as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-    yield role
-    with scratch.admin_connect() as conn:
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    return login_role("enerlink_stranger")
 
 
 def test_a_role_without_privileges_is_one_line(ready_db, stranger):

@@ -8,7 +8,6 @@ is healed, inspected and removed, and every refusal.
 
 import json
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -477,16 +476,9 @@ def test_a_database_without_a_user_table_is_refused(scratch_db):
 
 
 @pytest.fixture
-def other_role(legacy_db):
-    """A LOGIN role that owns nothing, dropped afterwards (roles are shared by the whole server)."""
-    name = f"enerlink_compat_{uuid.uuid4().hex[:8]}"
-    with scratch.admin_connect() as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-    yield name
-    with legacy_db.connect(superuser=True) as conn:
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-    with scratch.admin_connect() as conn:
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+def other_role(legacy_db, login_role):
+    """A LOGIN role that owns nothing, dropped afterwards with what legacy_db granted it."""
+    return login_role("enerlink_compat", granted_in=legacy_db)
 
 
 def test_privileges_are_checked_and_grants_follow_the_tables(legacy_db, other_role):

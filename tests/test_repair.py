@@ -539,7 +539,7 @@ def test_a_database_renamed_by_migrate_has_nothing_to_repair(renamed_db):
     assert repair(renamed_db, "--apply").stdout.rstrip().endswith("Nothing was changed.")
 
 
-def test_bad_input_is_one_line(adopted_db, renamed_db, scratch_db):
+def test_bad_input_is_one_line(adopted_db, renamed_db, scratch_db, login_role):
     not_renamed = repair(adopted_db)
     assert not_renamed.returncode == 2
     assert one_line(not_renamed) == (
@@ -565,10 +565,7 @@ def test_bad_input_is_one_line(adopted_db, renamed_db, scratch_db):
         "check DATABASE_URL"
     )
 
-    stranger = "enerlink_repair_stranger"
-    with scratch.admin_connect() as conn:
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [stranger]).fetchone():
-            conn.execute(f"CREATE ROLE {stranger} LOGIN NOSUPERUSER")
+    stranger = login_role("enerlink_repair_stranger")
     url = scratch.server_url(renamed_db.name, user=stranger)
     no_privileges = repair(renamed_db, "--apply", env={"DATABASE_URL": url})
     assert no_privileges.returncode == 2

@@ -8,7 +8,6 @@ was not stored.
 """
 
 import json
-import uuid
 
 import pytest
 from psycopg import sql
@@ -18,18 +17,14 @@ from tests.verification_support import verify
 
 
 @pytest.fixture
-def reader(renamed_db):
+def reader(renamed_db, login_role):
     """A LOGIN role that may read every table of the renamed database but write none."""
-    role = f"enerlink_reader_{uuid.uuid4().hex[:8]}"
+    role = login_role("enerlink_reader", granted_in=renamed_db)
     with renamed_db.connect(superuser=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
         conn.execute(
             sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(sql.Identifier(role))
         )
-    yield role
-    renamed_db.drop()  # the role owns grants in this database only: drop it first
-    with scratch.admin_connect() as conn:
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+    return role
 
 
 def run_as(database, role, *args, **env):
