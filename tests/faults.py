@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 
+import psycopg
+
 from enerlink.devtools import scratch
 
 MIGRATE_APPLICATION = "manage.py migrate"  # accounts.deploy.session names the migrate session so
@@ -34,6 +36,18 @@ def open_transaction(database, statement, superuser=False, application="app"):
     conn.autocommit = False
     conn.execute("SELECT set_config('application_name', %s, false)", [application])
     conn.execute(statement)
+    return conn
+
+
+def open_snapshot(database, application="app"):
+    """A superuser's session of ``application`` left in a REPEATABLE READ transaction with its snapshot taken.
+
+    It locks no table, so the rename goes by it, but ``CREATE INDEX CONCURRENTLY`` waits for it to end.
+    """
+    conn = database.connect(superuser=True)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.autocommit = False
+    conn.execute("SELECT set_config('application_name', %s, false)", [application])  # takes the snapshot
     return conn
 
 

@@ -16,6 +16,7 @@ from tests.faults import (
     assert_one_line,
     indexes,
     migrate_backend_blocked,
+    open_snapshot,
     open_transaction,
     start_manage,
     wait_until,
@@ -202,11 +203,7 @@ def test_the_index_phase_waits_within_its_bound_and_says_for_whom(ready_db, bloc
             ready_db, "LOCK TABLE wallet IN ROW EXCLUSIVE MODE", superuser=True, application="batch-writer"
         )
     else:
-        holder = ready_db.connect(superuser=True)
-        holder.autocommit = False
-        holder.execute("SET application_name = 'batch-writer'")
-        holder.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        holder.execute("SELECT count(*) FROM system_config")  # a snapshot, and no lock on wallet
+        holder = open_snapshot(ready_db, application="batch-writer")
     holder_pid = holder.info.backend_pid
     try:
         result = ready_db.manage("migrate", check=False, env={"ENERLINK_INDEX_LOCK_TIMEOUT": "3s"})
