@@ -46,14 +46,18 @@ def causes(error):
         error = error.__cause__ or error.__context__
 
 
+def first_line(error, empty=None):
+    """The first line of an error's text; ``empty`` (by default the error's class) when it has none."""
+    return (str(error).strip().splitlines() or [empty or type(error).__name__])[0]
+
+
 def primary_message(error):
     """The server's message, or the driver's, as one line."""
     for cause in causes(error):
         diag = getattr(cause, "diag", None)
         if diag is not None and diag.message_primary:
             return " ".join(diag.message_primary.split())
-    text = str(error).strip()
-    return " ".join((text.splitlines() or [type(error).__name__])[0].split())
+    return " ".join(first_line(error).split())
 
 
 def refusal(error):

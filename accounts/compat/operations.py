@@ -38,6 +38,7 @@ from accounts.compat.inspection import (
     schema_facts,
     sessions_using,
 )
+from enerlink.commands import first_line
 from enerlink.durations import invalid_duration
 
 LOCK_STATES = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
@@ -147,10 +148,6 @@ class RemoveResult:
                 f"(pid {pids}): their legacy names now fail"
             )
         return line
-
-
-def first_line(error):
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def pg_error(error):

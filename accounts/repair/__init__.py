@@ -19,6 +19,7 @@ from accounts.repair.apply import ApplyResult, RepairBlocked, StepFailed, apply_
 from accounts.repair.locking import LockPolicy
 from accounts.repair.plan import Plan, make_plan
 from accounts.repair.state import CannotRepair, read_state
+from enerlink.commands import first_line
 
 APPLICATION_NAME = "enerlink repair"
 
@@ -42,7 +43,7 @@ def _connect(using):
     try:
         return connect(using, autocommit=True, application_name=APPLICATION_NAME)
     except psycopg.OperationalError as error:
-        reason = (str(error).strip().splitlines() or ["refused"])[0]
+        reason = first_line(error, "refused")
         raise CannotRepair(f"could not connect to the database: {reason}") from error
 
 
@@ -52,7 +53,7 @@ def _plan(conn, using):
             state = read_state(cursor, sorted({column.table for column in expected.key_columns()}))
             return make_plan(state, connections[using], cursor)
     except (psycopg.Error, DatabaseError) as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = first_line(error)
         raise CannotRepair(f"could not read the database: {reason}") from error
 
 

@@ -15,6 +15,7 @@ import psycopg
 
 from accounts.repair import journal
 from accounts.repair.locking import LockWaitExceeded, run_bounded
+from enerlink.commands import first_line
 
 
 class RepairBlocked(Exception):
@@ -41,10 +42,6 @@ class ApplyResult:
     @property
     def seconds(self):
         return sum(step.seconds for step in self.steps)
-
-
-def first_line(error):
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def blocked_message(plan):

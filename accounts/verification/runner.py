@@ -9,6 +9,7 @@ from accounts.verification.context import Context
 from accounts.verification.expectations import user_model
 from accounts.verification.registry import AFTER_RENAME, precondition, registered_checks, suite_precondition
 from accounts.verification.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult, VerificationReport
+from enerlink.commands import first_line
 
 
 class NotMigrated(Exception):
@@ -28,10 +29,6 @@ def describe_server(connection):
     if str(host).startswith("/"):
         host = f"socket {host}"
     return database, version, f"{host}:{settings_dict.get('PORT') or 5432}"
-
-
-def first_line(error):
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")

@@ -23,6 +23,8 @@ import pglast
 from django.db import DatabaseError, transaction
 from pglast import parser
 
+from enerlink.commands import first_line
+
 WORKS = "works"
 BROKEN = "broken"
 UNKNOWN = "unknown"
@@ -88,7 +90,7 @@ def validate_sql_function(ctx, oid):
             raise PermissionError(str(error)) from error
         if sqlstate == QUERY_CANCELED:
             raise  # the report's statement_timeout, not the function's fault
-        return (str(error).strip().splitlines() or ["invalid"])[0]
+        return first_line(error, "invalid")
     return None
 
 

@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from accounts.models import VerificationRun
 from accounts.verification.results import FAIL, WARN
+from enerlink.commands import first_line
 
 
 class NotStored(Exception):
@@ -47,5 +48,5 @@ def store_report(report, started_by, using=DEFAULT_DB_ALIAS):
                 started_by=started_by,
             )
     except DatabaseError as error:
-        reason = (str(error).strip().splitlines() or ["refused"])[0]
+        reason = first_line(error, "refused")
         raise NotStored(f"the run was not stored: {reason}") from error
