@@ -6,17 +6,20 @@ admin (those are ``django.contrib.auth`` users).
 
 from django.db import models
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from enerlink.fields import LegacyTimestampField
 
 
 class User(models.Model):
+    # The real table has no database defaults and no unique email (the old backend checked it in code):
+    # the timestamps are set here, as TypeORM's @CreateDateColumn/@UpdateDateColumn set them in Node.
     user_id = models.CharField(primary_key=True, db_column="user_id", db_comment="Unique identifier for user")
-    email = models.CharField(unique=True)
+    email = models.CharField()
     password_hash = models.CharField(help_text="bcrypt hash; never shown.")
     name = models.CharField(null=True, blank=True)
-    created_at = LegacyTimestampField(db_default=Now())
-    updated_at = LegacyTimestampField(db_default=Now())
+    created_at = LegacyTimestampField(default=timezone.now)
+    updated_at = LegacyTimestampField(default=timezone.now)
     primary_wallet_address = models.CharField(null=True, blank=True)
 
     class Meta:

@@ -39,7 +39,6 @@ ORDER = [
     "market_trade",
     "smart_meter",
     "token_blacklist",
-    "trade_orders_cache",
     "transaction_log",
     "wallet",
     "prosumer",
@@ -140,23 +139,35 @@ def measure_deadlock(database, variant, pattern):
     tag = uuid.uuid4().hex[:8]
     with database_connect(database) as conn:
         conn.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES (%s, %s, 'h')", [tag, tag]
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES (%s, %s, 'h', now(), now())",
+            [tag, tag],
         )
-        conn.execute("INSERT INTO wallet (wallet_address, prosumer_id) VALUES (%s, %s)", [f"0x{tag}", tag])
         conn.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES (%s, %s, 'h')",
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES (%s, %s, now(), 'GENERATED', true)",
+            [f"0x{tag}", tag],
+        )
+        conn.execute(
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES (%s, %s, 'h', now(), now())",
             [f"d{tag}", f"d{tag}"],
         )
     app = database_connect(database, autocommit=False)
     blocker = None
     if pattern == "old-client insert":
         app.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES (%s, %s, 'h')",
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES (%s, %s, 'h', now(), now())",
             [f"n{tag}", f"n{tag}"],
         )
         first, second = (
             "prosumer",
-            ("INSERT INTO wallet (wallet_address, prosumer_id) VALUES (%s, %s)", [f"0xn{tag}", f"n{tag}"]),
+            (
+                "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+                "VALUES (%s, %s, now(), 'GENERATED', true)",
+                [f"0xn{tag}", f"n{tag}"],
+            ),
         )
     elif pattern == "user delete":
         app.execute("UPDATE prosumer SET name = 'x' WHERE prosumer_id = %s", [f"d{tag}"])
@@ -165,13 +176,14 @@ def measure_deadlock(database, variant, pattern):
         blocker = database_connect(database, autocommit=False)
         blocker.execute("SELECT count(*) FROM idrs_conversion")
         app.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES (%s, %s, 'h')",
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES (%s, %s, 'h', now(), now())",
             [f"n{tag}", f"n{tag}"],
         )
         first = "idrs_conversion"
         second = (
-            "INSERT INTO idrs_conversion (prosumer_id, wallet_address, conversion_type, idrs_amount) "
-            "VALUES (%s, %s, 'ON_RAMP', 1)",
+            "INSERT INTO idrs_conversion (prosumer_id, wallet_address, conversion_type, idrs_amount, status, "
+            "created_at) VALUES (%s, %s, 'ON_RAMP', 1, 'PENDING', now())",
             [tag, f"0x{tag}"],
         )
     result = {}

@@ -27,7 +27,6 @@ MAX_ATTEMPTS = 5
 EXPECTED_COLUMNS = {
     ("wallet", "user_id"): "NO ACTION",
     ("smart_meter", "user_id"): "NO ACTION",
-    ("trade_orders_cache", "user_id"): "NO ACTION",
     ("transaction_log", "user_id"): "NO ACTION",
     ("market_trade", "buyer_user_id"): "NO ACTION",
     ("market_trade", "seller_user_id"): "NO ACTION",

@@ -31,7 +31,7 @@ METHOD = """\
 * **The probe** (`benchmarks/probe.py`) is a thread with its own connection
   (autocommit, `prepare_threshold=None`: no server-side plan survives the rename) that
   loops, with a 5 ms pause, over `SELECT ... FROM wallet WHERE wallet_address = $1` and
-  `INSERT INTO transaction_log VALUES (DEFAULT, $1, NULL, ..., DEFAULT)` (positional, so
+  `INSERT INTO transaction_log VALUES (1, NULL, DEFAULT, $1, ..., now())` (positional, so
   it works before and after the column rename; its key check reads the user table). "Max
   wait" is the slowest single statement; "failed" counts statements that raised. The
   baseline is 3 s of the probe on an idle clone. Because a statement on this shared

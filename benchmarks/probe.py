@@ -27,7 +27,7 @@ import psycopg
 READ = "SELECT wallet_address, is_active FROM wallet WHERE wallet_address = %s"
 WRITE = (
     "INSERT INTO transaction_log VALUES "
-    "(DEFAULT, %s, NULL, NULL, 'PROBE', 'benchmark probe', 1, 'ETK', NULL, DEFAULT)"
+    "(1, NULL, DEFAULT, %s, NULL, NULL, 'PROBE', 'benchmark probe', 'ETK', NULL, NULL, now())"
 )
 PAUSE = 0.005  # seconds between two rounds
 SAMPLE_EVERY = 0.002  # seconds between two looks at the probe's backend

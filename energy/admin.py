@@ -3,7 +3,7 @@
 List filters are only on booleans and fields with choices: a filter on any other
 column makes Django read its distinct values (a full scan) on every page.
 
-Wallets, meters, orders and the token blacklist can be edited by staff with
+Wallets, meters and the token blacklist can be edited by staff with
 the permission; the ledgers (settlements, transaction logs, trades,
 conversions) are read-only. ``encrypted_private_key`` is never shown.
 """
@@ -34,22 +34,6 @@ class SmartMeterAdmin(LargeTableAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
-@admin.register(models.TradeOrder)
-class TradeOrderAdmin(LargeTableAdmin):
-    list_display = [
-        "order_id",
-        "user",
-        "order_type",
-        "pair",
-        "amount_etk",
-        "price_idrs_per_etk",
-        "status_on_chain",
-    ]
-    list_select_related = ["user"]
-    search_fields = ["order_id", "user"]
-    raw_id_fields = ["user", "wallet"]
-
-
 @admin.register(models.TokenBlacklist)
 class TokenBlacklistAdmin(LargeTableAdmin):
     list_display = ["blacklist_id", "user", "blacklist_type", "reason", "is_active", "expires_at"]
@@ -66,7 +50,7 @@ class EnergySettlementAdmin(ReadOnlyAdmin):
         "meter",
         "period_start_time",
         "period_end_time",
-        "net_kwh_from_grid",
+        "net_wh_from_grid",
         "status",
     ]
     list_select_related = ["meter"]
@@ -107,9 +91,3 @@ class IdrsConversionAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     list_filter = ["conversion_type"]
     search_fields = ["user"]
-
-
-@admin.register(models.SystemConfig)
-class SystemConfigAdmin(admin.ModelAdmin):
-    list_display = ["config_key", "config_value", "updated_by"]
-    search_fields = ["config_key"]

@@ -16,6 +16,7 @@ from enerlink.devtools import scratch
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LEGACY_FIXTURE = FIXTURES / "legacy_database.sql"
+OLDER_SHAPE_FIXTURE = FIXTURES / "older_shape_database.sql"
 
 
 def pytest_sessionstart(session):

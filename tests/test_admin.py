@@ -34,7 +34,6 @@ def logs(user, count):
         baker.make(
             TransactionLog,
             user=user,
-            related_order=None,
             related_settlement=None,
             amount_primary=Decimal(1),
             currency_primary="ETK",
@@ -79,7 +78,7 @@ def test_platform_users_cannot_be_added_or_deleted_from_the_admin(admin_client, 
 def ledger_rows(alice):
     wallet, meter = Wallet.objects.get(), SmartMeter.objects.get()
     logs(alice, 1)
-    baker.make(EnergySettlement, meter=meter, net_kwh_from_grid=1)
+    baker.make(EnergySettlement, meter=meter, net_wh_from_grid=1000)
     baker.make(MarketTrade, buyer_user=alice, seller_user=alice, buyer_wallet=wallet, seller_wallet=wallet)
     baker.make(IdrsConversion, user=alice, wallet=wallet, conversion_type="ON_RAMP")
     return {model: model.objects.get() for model in LEDGERS}

@@ -11,7 +11,6 @@ LEGACY_COLUMNS = {
     ("market_trade", "seller_prosumer_id"),
     ("smart_meter", "prosumer_id"),
     ("token_blacklist", "prosumer_id"),
-    ("trade_orders_cache", "prosumer_id"),
     ("transaction_log", "prosumer_id"),
     ("wallet", "prosumer_id"),
 }

@@ -21,11 +21,11 @@ VIEWS = {
     "prosumer",
     "wallet",
     "smart_meter",
-    "trade_orders_cache",
     "transaction_log",
     "market_trade",
     "idrs_conversion",
     "token_blacklist",
+    "migrations",  # TypeORM's own table: the old backend finds it in its current schema (docs/compat.md)
 }
 OLD_CLIENT_OPTIONS = f"-c search_path={SCHEMA},public"
 
@@ -103,7 +103,7 @@ def test_install_makes_one_view_per_table_under_the_old_names(legacy_db):
     )
     with legacy_db.connect() as conn:
         views = views_in(conn)
-        assert set(views) == VIEWS  # energy_settlement and system_config: reached in public
+        assert set(views) == VIEWS  # energy_settlement and telemetry_aggregate: reached in public
         for name, (_oid, columns, table, base_columns) in views.items():
             assert conn.execute("SELECT %s::oid::regclass::text", [table]).fetchone()[0] == name
             assert columns == base_columns, name  # every column, in the table's order
@@ -187,24 +187,27 @@ def test_reads_and_writes_through_the_views_reach_the_real_tables(renamed_db):
     with old_client(renamed_db) as conn:
         # Omitted columns and DEFAULT take the real table's defaults; RETURNING gives the view's names.
         assert conn.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES ('c1', 'c1@x', 'h') "
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES ('c1', 'c1@x', 'h', now(), now()) "
             "RETURNING prosumer_id, created_at IS NOT NULL, updated_at IS NOT NULL"
         ).fetchone() == ("c1", True, True)
         assert conn.execute(
-            "INSERT INTO wallet (wallet_address, prosumer_id, wallet_name, is_active) "
-            "VALUES ('0xc1', 'c1', DEFAULT, DEFAULT) RETURNING import_method, is_active"
-        ).fetchone() == ("GENERATED", True)
+            "INSERT INTO wallet (wallet_address, prosumer_id, wallet_name, created_at, import_method, "
+            "is_active) VALUES ('0xc1', 'c1', DEFAULT, now(), 'GENERATED', true) "
+            "RETURNING import_method, wallet_name"
+        ).fetchone() == ("GENERATED", None)
         log_ids = conn.execute(
             "INSERT INTO transaction_log (log_id, prosumer_id, transaction_type, amount_primary, "
-            "currency_primary) VALUES (DEFAULT, 'c1', 'T', 1, 'ETK'), (DEFAULT, 'c1', 'T', 2, 'ETK') "
+            "currency_primary, transaction_timestamp) "
+            "VALUES (DEFAULT, 'c1', 'T', 1, 'ETK', now()), (DEFAULT, 'c1', 'T', 2, 'ETK', now()) "
             "RETURNING log_id"
         ).fetchall()
         assert len(log_ids) == 2 and all(isinstance(log_id, int) for (log_id,) in log_ids)
         # ON CONFLICT on the old key name: the arbiter is the real table's primary key.
         assert conn.execute(
-            "INSERT INTO prosumer (prosumer_id, email, password_hash, name) "
-            "VALUES ('c1', 'c1@x', 'h2', 'up') ON CONFLICT (prosumer_id) "
-            "DO UPDATE SET name = EXCLUDED.name, updated_at = DEFAULT RETURNING name, password_hash"
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, name, created_at, updated_at) "
+            "VALUES ('c1', 'c1@x', 'h2', 'up', now(), now()) ON CONFLICT (prosumer_id) "
+            "DO UPDATE SET name = EXCLUDED.name, updated_at = now() RETURNING name, password_hash"
         ).fetchone() == ("up", "h")
         # The real table's BEFORE UPDATE trigger fires.
         assert conn.execute(
@@ -213,14 +216,21 @@ def test_reads_and_writes_through_the_views_reach_the_real_tables(renamed_db):
         ).fetchone() == (True,)
         # Keys and their rules: a missing user is refused, NO ACTION keeps the wallet, CASCADE clears tokens.
         with pytest.raises(psycopg.errors.ForeignKeyViolation, match='is not present in table "user"'):
-            conn.execute("INSERT INTO wallet (wallet_address, prosumer_id) VALUES ('0xbad', 'nobody')")
+            conn.execute(
+                "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+                "VALUES ('0xbad', 'nobody', now(), 'GENERATED', true)"
+            )
         with pytest.raises(psycopg.errors.ForeignKeyViolation, match='still referenced from table "wallet"'):
             conn.execute("DELETE FROM prosumer WHERE prosumer_id = 'c1'")
-        conn.execute("INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES ('c2', 'c2@x', 'h')")
         conn.execute(
-            "INSERT INTO token_blacklist (blacklist_type, prosumer_id, token_hash, expires_at) "
-            "VALUES ('TOKEN', 'c2', 't', now() + interval '1 day')"
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES ('c2', 'c2@x', 'h', now(), now())"
         )
+        # Omitted columns and DEFAULT take the real table's defaults.
+        assert conn.execute(
+            "INSERT INTO token_blacklist (blacklist_type, prosumer_id, token_hash, expires_at, is_active) "
+            "VALUES ('TOKEN', 'c2', 't', now() + interval '1 day', DEFAULT) RETURNING reason, is_active"
+        ).fetchone() == ("LOGOUT", True)
         assert conn.execute(
             "DELETE FROM prosumer WHERE prosumer_id = 'c2' RETURNING prosumer_id"
         ).fetchone() == ("c2",)
@@ -375,23 +385,23 @@ def test_a_schema_it_did_not_create_is_never_touched(legacy_db):
 def test_remove_refuses_objects_that_are_not_its_own(legacy_db):
     compat(legacy_db, "install")
     with legacy_db.connect() as conn:
-        # What TypeORM's migrationsRun does when the real schema has no migrations table (docs/compat.md).
-        conn.execute(f"CREATE TABLE {SCHEMA}.migrations (id serial PRIMARY KEY, name varchar)")
+        # What TypeORM does when the real schema has no typeorm_metadata table (docs/compat.md).
+        conn.execute(f"CREATE TABLE {SCHEMA}.typeorm_metadata (type varchar NOT NULL, name varchar)")
     code, found = status(legacy_db)
     assert code == 1 and found["problems"] == [
-        f"table {SCHEMA}.migrations was not created by user_rename_compat"
+        f"table {SCHEMA}.typeorm_metadata was not created by user_rename_compat"
     ]
     before = scratch.schema_dump(legacy_db)
     result = compat(legacy_db, "remove")
     assert result.returncode == 2
     assert (
-        f"schema {SCHEMA} also holds table {SCHEMA}.migrations, not created by user_rename_compat"
+        f"schema {SCHEMA} also holds table {SCHEMA}.typeorm_metadata, not created by user_rename_compat"
         in one_line(result)
     )
     assert scratch.schema_dump(legacy_db) == before
 
     with legacy_db.connect() as conn:
-        conn.execute(f"DROP TABLE {SCHEMA}.migrations")
+        conn.execute(f"DROP TABLE {SCHEMA}.typeorm_metadata")
         conn.execute(f"CREATE VIEW public.wallet_report AS SELECT wallet_address FROM {SCHEMA}.wallet")
     before = scratch.schema_dump(legacy_db)
     result = compat(legacy_db, "remove")
@@ -404,18 +414,16 @@ def test_remove_refuses_objects_that_are_not_its_own(legacy_db):
 
 def test_typeorm_tables_get_a_view_when_the_real_schema_has_them(legacy_db):
     with legacy_db.connect() as conn:
+        # The real schema has TypeORM's migrations table already; typeorm_metadata comes with views.
         conn.execute(
-            'CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, '
-            "name varchar NOT NULL);"
-            "INSERT INTO migrations (\"timestamp\", name) VALUES (1700000000000, 'Init1700000000000');"
             "CREATE TABLE typeorm_metadata (type varchar NOT NULL, database varchar, schema varchar, "
             '"table" varchar, name varchar, value text)'
         )
     result = compat(legacy_db, "install")
-    assert "10 views (10 created)" in result.stdout
+    assert "9 views (9 created)" in result.stdout
     with legacy_db.connect() as conn:
         views = views_in(conn)
-        assert set(views) == VIEWS | {"migrations", "typeorm_metadata"}
+        assert set(views) == VIEWS | {"typeorm_metadata"}
         assert views["typeorm_metadata"][1] == ["type", "database", "schema", "table", "name", "value"]
     with old_client(legacy_db) as conn:
         # TypeORM looks for its table in its current schema (first in search_path): it finds the real one.
@@ -423,7 +431,11 @@ def test_typeorm_tables_get_a_view_when_the_real_schema_has_them(legacy_db):
             "SELECT table_type FROM information_schema.tables WHERE table_schema = current_schema() "
             "AND table_name = 'migrations'"
         ).fetchone() == ("VIEW",)
-        assert conn.execute("SELECT name FROM migrations").fetchall() == [("Init1700000000000",)]
+        assert conn.execute("SELECT name FROM migrations ORDER BY id").fetchall() == [
+            ("DropTradeOrdersCacheTable1730476800000",),
+            ("DropSystemConfigTable1761992110457",),
+            ("RenameKwhColumnsToWh1761992645604",),
+        ]
 
 
 @pytest.mark.parametrize(
@@ -516,7 +528,10 @@ def test_privileges_are_checked_and_grants_follow_the_tables(legacy_db, other_ro
     # The other role reads and writes the wallet through the view with the rights it had on the table.
     with psycopg.connect(as_other["DATABASE_URL"], autocommit=True, options=OLD_CLIENT_OPTIONS) as conn:
         assert conn.execute("SELECT current_schemas(false)").fetchone() == ([SCHEMA, "public"],)
-        conn.execute("INSERT INTO wallet (wallet_address, prosumer_id) VALUES ('0xother', 'p-alice')")
+        conn.execute(
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES ('0xother', 'p-alice', now(), 'GENERATED', true)"
+        )
         assert conn.execute("SELECT prosumer_id FROM wallet WHERE wallet_address = '0xother'").fetchone() == (
             "p-alice",
         )

@@ -36,6 +36,32 @@ RENAME_ENV = {}
 RENAMED_TABLES = ["user", "wallet", "smart_meter", "transaction_log", "market_trade", "token_blacklist"]
 LEGACY_TABLES = ["prosumer", *RENAMED_TABLES[1:]]
 
+# The real database's trigger functions on market_trade and idrs_conversion update "WALLETS", a table the
+# upstream itself renamed wallet: there, every trade insert fails before anyone renames anything
+# (docs/adoption.md, "Broken before the rename"). The old backend records trades only on a copy where a
+# team fixed them, as this one does first: the functions then name wallet, which the rename keeps.
+FIX_BROKEN_TRIGGERS = """
+CREATE OR REPLACE FUNCTION update_wallet_last_used_from_trades() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE wallet SET last_used_at = CURRENT_TIMESTAMP
+     WHERE wallet_address IN (NEW.buyer_wallet_address, NEW.seller_wallet_address);
+    RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE FUNCTION update_wallet_last_used_from_orders() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE wallet SET last_used_at = CURRENT_TIMESTAMP WHERE wallet_address = NEW.wallet_address;
+    RETURN NEW;
+END;
+$$;
+"""
+
+
+def fix_broken_triggers(database):
+    with database.connect() as conn:
+        conn.execute(FIX_BROKEN_TRIGGERS)
+
+
 NEEDS_NODE = (
     "tests/test_compat_old_backend.py runs the old backend's TypeORM client and needs Node.js 20 and npm: "
     "install them (Debian: apt-get install nodejs npm; or https://nodejs.org/en/download), then run "
@@ -276,6 +302,7 @@ print(old > 0 and old_wallets > 0)
 
 
 def test_the_old_backend_works_through_the_rename_and_fails_cleanly_once_compat_is_removed(ready_db, node):
+    fix_broken_triggers(ready_db)
     installed = ready_db.manage("user_rename_compat", "install")
     assert "8 views (8 created)" in installed.stdout
 
@@ -315,6 +342,7 @@ def test_the_old_backend_works_through_the_rename_and_fails_cleanly_once_compat_
 
 
 def test_the_old_backend_works_through_the_reverse_rename(renamed_db, node):
+    fix_broken_triggers(renamed_db)
     renamed_db.manage("user_rename_compat", "install")
     loop = OldClientLoop(node, renamed_db)
     try:

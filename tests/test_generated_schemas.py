@@ -265,7 +265,7 @@ def assert_renamed_keeping_the_generated_keys(conn, tables, keys_before):
     legacy = conn.execute(
         "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = '\"user\"'::regclass"
     ).fetchone()[0]
-    assert legacy == 8 + sum(len(table["keys"]) for table in tables)
+    assert legacy == 7 + sum(len(table["keys"]) for table in tables)
     for table in tables:
         after = keys_of(conn, table["name"])
         assert set(after) == set(keys_before[table["name"]]), table[

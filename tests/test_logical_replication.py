@@ -72,11 +72,12 @@ class Writer(threading.Thread):
         user = f"{self.tag}-{n}"
         names = self.names
         return [
-            f"INSERT INTO {names['user']} ({names['key']}, email, password_hash) "
-            f"VALUES ('{user}', '{user}@example.org', 'x')",
-            f"INSERT INTO wallet (wallet_address, {names['key']}) VALUES ('0x{user}', '{user}')",
+            f"INSERT INTO {names['user']} ({names['key']}, email, password_hash, created_at, updated_at) "
+            f"VALUES ('{user}', '{user}@example.org', 'x', now(), now())",
+            f"INSERT INTO wallet (wallet_address, {names['key']}, created_at, import_method, is_active) "
+            f"VALUES ('0x{user}', '{user}', now(), 'GENERATED', true)",
             f"INSERT INTO transaction_log ({names['key']}, transaction_type, amount_primary, "
-            f"currency_primary) VALUES ('{user}', 'TRANSFER', {n}, 'ETK')",
+            f"currency_primary, transaction_timestamp) VALUES ('{user}', 'TRANSFER', {n}, 'ETK', now())",
             f"UPDATE {names['user']} SET name = 'written {n}' WHERE {names['key']} = 'p-alice'",
         ]
 

@@ -9,7 +9,16 @@ from django.db.models import ProtectedError
 from model_bakery import baker
 
 from accounts.models import User
-from energy.models import IdrsConversion, MarketTrade, TokenBlacklist, TransactionLog, Wallet
+from energy.models import (
+    EnergySettlement,
+    IdrsConversion,
+    MarketTrade,
+    SmartMeter,
+    TelemetryAggregate,
+    TokenBlacklist,
+    TransactionLog,
+    Wallet,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +33,6 @@ def test_ledger_rows_protect_their_user_and_blacklist_rows_cascade():
     baker.make(
         TransactionLog,
         user=user,
-        related_order=None,
         related_settlement=None,
         amount_primary=Decimal("1.5"),
         currency_primary="ETK",
@@ -53,7 +61,7 @@ def test_database_rules_match_the_models_on_delete():
 
 def test_legacy_column_types_round_trip():
     user = make_user(user_id="u-3", email="three@example.org")
-    assert user.created_at is not None  # the database default now() filled it
+    assert user.created_at is not None  # the model's default (the real column has none)
     user.refresh_from_db()
     assert user.created_at.tzinfo == datetime.UTC
     seller = make_user(user_id="u-4", email="four@example.org")
@@ -79,15 +87,42 @@ def test_legacy_column_types_round_trip():
     assert "+" not in stored  # timestamp without time zone, stored as naive UTC
 
 
-def test_enum_and_check_constraints_hold():
+def test_enums_hold():
     user = make_user(user_id="u-5", email="five@example.org")
-    wallet = baker.make(Wallet, user=user, wallet_address="0x5")
     token = TokenBlacklist.objects.create(
         user=user,
         blacklist_type=TokenBlacklist.BlacklistType.USER,
+        ip_address="203.0.113.9",
         expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
     )
     token.refresh_from_db()
-    assert token.reason == "LOGOUT"
-    with pytest.raises(Exception, match="check constraint"):
-        IdrsConversion.objects.create(user=user, wallet=wallet, conversion_type="SIDEWAYS", idrs_amount=1)
+    assert (token.reason, token.is_active, token.ip_address) == ("LOGOUT", True, "203.0.113.9")
+    with pytest.raises(Exception, match="invalid input value for enum"):
+        TokenBlacklist.objects.create(user=user, blacklist_type="SIDEWAYS", expires_at=token.expires_at)
+
+
+def test_every_not_null_column_without_a_database_default_is_filled_by_the_model():
+    """The real tables have no default for most timestamps and statuses: the ORM must supply them."""
+    user = make_user(user_id="u-6", email="six@example.org")
+    wallet = Wallet.objects.create(user=user, wallet_address="0x6")
+    meter = SmartMeter.objects.create(user=user, meter_id="METER_6")
+    settlement = EnergySettlement.objects.create(
+        meter=meter,
+        period_start_time=datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC),
+        period_end_time=datetime.datetime(2024, 6, 1, 0, 5, tzinfo=datetime.UTC),
+        net_wh_from_grid=Decimal(-1250),
+        settlement_trigger="PERIODIC",
+    )
+    TransactionLog.objects.create(
+        user=user,
+        related_settlement=settlement,
+        transaction_type="MINT",
+        amount_primary=1,
+        currency_primary="ETK",
+    )
+    IdrsConversion.objects.create(user=user, wallet=wallet, conversion_type="ON_RAMP", idrs_amount=1)
+    aggregate = TelemetryAggregate.objects.create(
+        meter_id="METER_6", hour_start=datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)
+    )
+    assert (wallet.import_method, wallet.is_active, settlement.status) == ("GENERATED", True, "PENDING")
+    assert TelemetryAggregate.objects.get(pk=aggregate.pk).data_points_count == 0

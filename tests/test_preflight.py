@@ -77,7 +77,7 @@ def test_a_clean_legacy_database_passes_before_adoption(legacy_db):
     # A standby test of another run on this server may stream meanwhile: then, and only then, a warning.
     warned = {"prosumer_code"} | ({"standbys"} if standbys_before or physical_standbys() else set())
     assert {name for name, status in statuses(checks).items() if status != "pass"} == warned
-    assert "8 foreign key(s) in 7 table(s) reference it" in text(checks["rename_state"])
+    assert "7 foreign key(s) in 6 table(s) reference it" in text(checks["rename_state"])
     assert "enerlink_owner owns every table the rename touches and is not a superuser" in text(checks["role"])
     assert "wallet.prosumer_id: FK_62a1a16628b883318e6b443cf52 -> wallet_user_id_fkey" in text(
         checks["referencing_keys"]
@@ -165,7 +165,7 @@ def test_idle_and_long_transactions_on_the_tables_are_named_then_pass_once_gone(
     hidden.execute("SELECT count(*) FROM market_trade")
     snapshot = session(ready_db, application_name="export")
     snapshot.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-    snapshot.execute("SELECT count(*) FROM system_config")  # no lock on the tables, but an old snapshot
+    snapshot.execute("SELECT count(*) FROM migrations")  # no lock on the tables, but an old snapshot
     try:
         time.sleep(1.0)
         code, _, checks = preflight(ready_db, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "500ms"})
@@ -249,7 +249,8 @@ DAMAGE = {
     "an orphan behind a NOT VALID key": (
         [
             'ALTER TABLE wallet DROP CONSTRAINT "FK_62a1a16628b883318e6b443cf52"',
-            "INSERT INTO wallet (wallet_address, prosumer_id) VALUES ('0xghost', 'p-ghost')",
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES ('0xghost', 'p-ghost', now(), 'GENERATED', true)",
             'ALTER TABLE wallet ADD CONSTRAINT "FK_62a1a16628b883318e6b443cf52" FOREIGN KEY (prosumer_id) '
             "REFERENCES prosumer NOT VALID",
         ],
@@ -263,7 +264,8 @@ DAMAGE = {
     ),
     "an INVALID unique index over duplicates": (
         [
-            "INSERT INTO wallet (wallet_address, prosumer_id) VALUES ('0xa11ce2', 'p-alice')",
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES ('0xa11ce2', 'p-alice', now(), 'GENERATED', true)",
             "CREATE UNIQUE INDEX CONCURRENTLY idx_wallet_one_per_prosumer ON wallet (prosumer_id)",
         ],
         {
@@ -380,7 +382,8 @@ def test_code_that_will_break_is_told_apart_from_code_that_keeps_working(ready_d
             "SELECT wallet_count('p-alice')",
             "SELECT prosumer_trade_volume('p-alice')",
             "SELECT any_prosumer_dynamic()",
-            "INSERT INTO wallet (wallet_address, user_id) VALUES ('0xnew', 'p-alice')",
+            "INSERT INTO wallet (wallet_address, user_id, created_at, import_method, is_active) "
+            "VALUES ('0xnew', 'p-alice', now(), 'GENERATED', true)",
         ]:
             with pytest.raises((psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable)):
                 conn.execute(call)
@@ -394,7 +397,7 @@ def test_code_that_will_break_is_told_apart_from_code_that_keeps_working(ready_d
 
 
 def test_a_publication_of_the_tables_refuses_unless_the_procedure_is_followed(ready_db):
-    execute(ready_db, "CREATE PUBLICATION analytics FOR TABLE wallet, system_config", superuser=False)
+    execute(ready_db, "CREATE PUBLICATION analytics FOR TABLE wallet, migrations", superuser=False)
     code, _, checks = preflight(ready_db)
     assert code == 1
     found = checks["logical_replication"]

@@ -74,11 +74,16 @@ def test_no_session_waits_for_the_rename_longer_than_one_attempt(ready_db):
 
 def add_user(conn, user_id, wallet=None):
     conn.execute(
-        "INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES (%s, %s, 'h')",
+        "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+        "VALUES (%s, %s, 'h', now(), now())",
         [user_id, f"{user_id}@x"],
     )
     if wallet:
-        conn.execute("INSERT INTO wallet (wallet_address, prosumer_id) VALUES (%s, %s)", [wallet, user_id])
+        conn.execute(
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES (%s, %s, now(), 'GENERATED', true)",
+            [wallet, user_id],
+        )
 
 
 def run_blocked(statement_runner):
@@ -112,22 +117,27 @@ def test_an_application_transaction_in_a_lock_cycle_with_the_rename_never_gets_a
     app.execute("SET application_name = 'old-backend'")
     app_pid = app.info.backend_pid
     if pattern == "old_client_insert":
-        app.execute("INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES ('p-new', 'new@x', 'h')")
+        app.execute(
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES ('p-new', 'new@x', 'h', now(), now())"
+        )
         first_wait, second = (
             "prosumer",
-            "INSERT INTO wallet (wallet_address, prosumer_id) VALUES ('0xnew', 'p-new')",
+            "INSERT INTO wallet (wallet_address, prosumer_id, created_at, import_method, is_active) "
+            "VALUES ('0xnew', 'p-new', now(), 'GENERATED', true)",
         )
     elif pattern == "user_delete":
         app.execute("UPDATE prosumer SET name = 'leaving' WHERE prosumer_id = 'p-leaving'")
         first_wait, second = "prosumer", "DELETE FROM prosumer WHERE prosumer_id = 'p-leaving'"
     else:
         blocker = open_transaction(ready_db, "SELECT count(*) FROM idrs_conversion", application="report")
-        app.execute("INSERT INTO prosumer (prosumer_id, email, password_hash) VALUES ('p-new', 'new@x', 'h')")
-        first_wait = "idrs_conversion"
-        second = (
-            "INSERT INTO idrs_conversion (prosumer_id, wallet_address, conversion_type, idrs_amount) "
-            "VALUES ('p-lock', '0xlock', 'ON_RAMP', 1)"
+        app.execute(
+            "INSERT INTO prosumer (prosumer_id, email, password_hash, created_at, updated_at) "
+            "VALUES ('p-new', 'new@x', 'h', now(), now())"
         )
+        first_wait = "idrs_conversion"
+        # An UPDATE: the real database's trigger on inserts into idrs_conversion is broken upstream.
+        second = "UPDATE idrs_conversion SET status = 'CONFIRMED' WHERE prosumer_id = 'p-bob'"
     migrate = start_manage(ready_db, "migrate", env={"ENERLINK_RENAME_LOCK_TIMEOUT": "10s"})
     try:
         with ready_db.connect(superuser=True) as conn:

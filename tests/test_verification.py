@@ -170,14 +170,12 @@ def test_a_database_renamed_by_the_guides_script_reports_each_damage(adopted_db)
     assert (
         "on transaction_log.user_id is ON DELETE CASCADE; the rule of the legacy schema was NO ACTION" in keys
     )
-    # The columns the guide forgot.
-    assert "column trade_orders_cache.user_id is missing" in keys
+    # The column the guide's all-in-one script forgot.
     assert "column token_blacklist.user_id is missing" in keys
     names = problems(checks["prosumer_names"])
-    assert "column trade_orders_cache.prosumer_id" in names
     assert "column token_blacklist.prosumer_id" in names
     indexes = problems(checks["indexes"])
-    assert "trade_orders_cache.user_id: column missing, so no index" in indexes
+    assert "token_blacklist.user_id: column missing, so no index" in indexes
     assert "index idx_wallet_user_active on wallet is missing" in indexes
     assert "index idx_tokenblacklist_user_id on token_blacklist is missing" in indexes
     assert checks["migrations"]["status"] == "fail"

@@ -32,10 +32,12 @@ def test_a_live_database_after_normal_activity_passes(renamed_db):
     execute(
         renamed_db,
         [
-            "INSERT INTO \"user\" (user_id, email, password_hash) VALUES ('p-carol', 'c@example.org', 'x')",
-            "INSERT INTO wallet (wallet_address, user_id) VALUES ('0xc4r01', 'p-carol')",
-            "INSERT INTO transaction_log (user_id, transaction_type, amount_primary, currency_primary) "
-            "VALUES ('p-carol', 'DEPOSIT', 1, 'ETK')",
+            'INSERT INTO "user" (user_id, email, password_hash, created_at, updated_at) '
+            "VALUES ('p-carol', 'c@example.org', 'x', now(), now())",
+            "INSERT INTO wallet (wallet_address, user_id, created_at, import_method, is_active) "
+            "VALUES ('0xc4r01', 'p-carol', now(), 'GENERATED', true)",
+            "INSERT INTO transaction_log (user_id, transaction_type, amount_primary, currency_primary, "
+            "transaction_timestamp) VALUES ('p-carol', 'DEPOSIT', 1, 'ETK', now())",
             "INSERT INTO token_blacklist (blacklist_type, user_id, token_hash, expires_at) "
             "VALUES ('TOKEN', 'p-alice', 'old', now() - interval '1 day')",
             # The expired-token purge.

@@ -117,14 +117,14 @@ def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db):
             "SET check_function_bodies = off",
             "CREATE FUNCTION default_label() RETURNS varchar LANGUAGE sql VOLATILE AS "
             "$$ SELECT min(prosumer_id) FROM wallet $$",
-            "ALTER TABLE system_config ALTER COLUMN updated_by SET DEFAULT default_label()",
+            'ALTER TABLE telemetry_aggregate ALTER COLUMN "meterId" SET DEFAULT default_label()',
         ],
         superuser=False,
     )
     code, report, checks, _ = verify(renamed_db, "--no-store")
     assert code == 1
     assert checks["broken_code"]["status"] == "fail"
-    assert "used by default value for column updated_by of table system_config" in problems(
+    assert "used by default value for column meterId of table telemetry_aggregate" in problems(
         checks["broken_code"]
     )
     follow_fixes(renamed_db, report)

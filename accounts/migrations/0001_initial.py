@@ -1,14 +1,15 @@
 """The legacy ``prosumer`` table, created on an empty database or adopted as it is.
 
-The database side is ``0001_initial.sql`` beside this file: the DDL the
-NestJS/TypeORM backend produced (hash-named constraints, ``timestamp`` columns,
-the ``set_timestamp_prosumers`` trigger), run only where the table is missing.
+The database side is ``0001_initial.sql`` beside this file: the DDL the old
+backend's own TypeORM migrations leave (hash-named constraints, ``timestamp``
+columns without defaults, no unique email, the ``set_timestamp_prosumers``
+trigger), run only where the table is missing.
 The state side is the model. An existing legacy table is left untouched.
 """
 
 from pathlib import Path
 
-import django.db.models.functions.datetime
+import django.utils.timezone
 from django.db import migrations, models
 
 import enerlink.fields
@@ -43,7 +44,7 @@ class Migration(migrations.Migration):
                                 serialize=False,
                             ),
                         ),
-                        ("email", models.CharField(unique=True)),
+                        ("email", models.CharField()),
                         (
                             "password_hash",
                             models.CharField(help_text="bcrypt hash; never shown."),
@@ -51,15 +52,11 @@ class Migration(migrations.Migration):
                         ("name", models.CharField(blank=True, null=True)),
                         (
                             "created_at",
-                            enerlink.fields.LegacyTimestampField(
-                                db_default=django.db.models.functions.datetime.Now()
-                            ),
+                            enerlink.fields.LegacyTimestampField(default=django.utils.timezone.now),
                         ),
                         (
                             "updated_at",
-                            enerlink.fields.LegacyTimestampField(
-                                db_default=django.db.models.functions.datetime.Now()
-                            ),
+                            enerlink.fields.LegacyTimestampField(default=django.utils.timezone.now),
                         ),
                         (
                             "primary_wallet_address",

@@ -22,8 +22,7 @@ DECLARE
         "idrs_conversion.user_id": "idx_idrsconversion_user_id",
         "market_trade.buyer_user_id": "idx_markettrade_buyer_user",
         "market_trade.seller_user_id": "idx_markettrade_seller_user",
-        "token_blacklist.user_id": "idx_tokenblacklist_user_id",
-        "trade_orders_cache.user_id": "idx_tradeorders_user_id"
+        "token_blacklist.user_id": "idx_tokenblacklist_user_id"
     }';
     comments constant jsonb := '{
         "user.user_id": "Unique identifier for user",
@@ -33,8 +32,7 @@ DECLARE
         "market_trade.buyer_user_id": "User ID of the buyer",
         "market_trade.seller_user_id": "User ID of the seller",
         "idrs_conversion.user_id": "Reference to user who performed this conversion",
-        "token_blacklist.user_id": "Reference to user whose token is blacklisted",
-        "trade_orders_cache.user_id": "Reference to user who placed this order"
+        "token_blacklist.user_id": "Reference to user whose token is blacklisted"
     }';
     parent regclass;
     fk record;

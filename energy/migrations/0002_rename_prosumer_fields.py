@@ -10,7 +10,6 @@ from django.db import migrations, models
 FK_COMMENTS = {
     "wallet": "Reference to user who owns this wallet",
     "smartmeter": "Reference to user who owns this meter",
-    "tradeorder": "Reference to user who placed this order",
     "transactionlog": "Reference to user associated with this transaction",
     "idrsconversion": "Reference to user who performed this conversion",
     "tokenblacklist": "Reference to user whose token is blacklisted",
@@ -18,7 +17,6 @@ FK_COMMENTS = {
 RELATED_NAMES = {
     "wallet": "wallets",
     "smartmeter": "smart_meters",
-    "tradeorder": "trade_orders",
     "transactionlog": "transaction_logs",
     "idrsconversion": "idrs_conversions",
     "tokenblacklist": "token_blacklist",

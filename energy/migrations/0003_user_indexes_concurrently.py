@@ -28,7 +28,6 @@ INDEXES = [
     ),
     ("smartmeter", models.Index(fields=["user"], name="idx_smartmeter_user_id")),
     ("smartmeter", models.Index(fields=["user", "status"], name="idx_smartmeter_user_status")),
-    ("tradeorder", models.Index(fields=["user"], name="idx_tradeorders_user_id")),
     ("transactionlog", models.Index(fields=["user"], name="idx_transactionlog_user_id")),
     ("markettrade", models.Index(fields=["buyer_user"], name="idx_markettrade_buyer_user")),
     ("markettrade", models.Index(fields=["seller_user"], name="idx_markettrade_seller_user")),

@@ -4,8 +4,10 @@ The rename and its verification must be measured against production-sized
 tables. Rows are produced by ``generate_series`` in batches of users, never
 one by one from Python, so a million users (16 million rows) take about a
 minute, and every foreign key is satisfied as the legacy backend would have.
+The columns are those of the real schema (docs/reference/legacy-schema.md),
+which has no default for most timestamps: every NOT NULL column is written.
 
-Per user: 2 wallets, 1 smart meter, 2 settlements, 1 trade order,
+Per user: 2 wallets, 1 smart meter, 2 settlements,
 5 transaction logs, 1 market trade, 2 IDRS conversions, 1 blacklist entry.
 """
 
@@ -16,7 +18,6 @@ ROWS_PER_USER = {
     "wallet": 2,
     "smart_meter": 1,
     "energy_settlement": 2,
-    "trade_orders_cache": 1,
     "transaction_log": 5,
     "market_trade": 1,
     "idrs_conversion": 2,
@@ -54,33 +55,28 @@ BATCH_STATEMENTS = [
         "smart_meter",
         """
         INSERT INTO smart_meter (meter_id, prosumer_id, meter_blockchain_address, location, status,
-                                 settlement_interval_minutes, firmware_version)
+                                 settlement_interval_minutes, firmware_version, created_at, updated_at,
+                                 mqtt_topic_realtime, device_model)
         SELECT 'METER_' || i, 'usr_' || i, '0x' || lpad(to_hex(i), 40, 'f'), 'Site ' || (i %% 97),
-               CASE WHEN i %% 10 = 0 THEN 'OFFLINE' ELSE 'ACTIVE' END, 5, '1.' || (i %% 4) || '.0'
-          FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
+               CASE WHEN i %% 10 = 0 THEN 'OFFLINE' ELSE 'ACTIVE' END, 5, '1.' || (i %% 4) || '.0', ts, ts,
+               'enerlink/meters/METER_' || i || '/sensors', 'ESP32'
+          FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i,
+               LATERAL (SELECT timestamp '2024-01-01' + i * interval '1 second' AS ts) t
         """,
     ),
     (
         "energy_settlement",
         """
         INSERT INTO energy_settlement (settlement_id, meter_id, period_start_time, period_end_time,
-                                       net_kwh_from_grid, etk_amount_credited, blockchain_tx_hash, status)
+                                       net_wh_from_grid, etk_amount_credited, blockchain_tx_hash, status,
+                                       created_at_backend, settlement_trigger)
         SELECT i * 2 + k - 1, 'METER_' || i,
                timestamp '2024-06-01' + k * interval '5 minutes',
                timestamp '2024-06-01' + (k + 1) * interval '5 minutes',
-               round(((i * 7 + k * 13) %% 1000) / 100.0 - 5, 3), round(((i + k) %% 500) / 100.0, 3),
-               '0x' || md5('settle' || i || k), CASE k WHEN 0 THEN 'CONFIRMED' ELSE 'PENDING' END
+               round(((i * 7 + k * 13) %% 1000) * 10.0 - 5000, 1), round(((i + k) %% 500) / 100.0, 3),
+               '0x' || md5('settle' || i || k), CASE k WHEN 0 THEN 'CONFIRMED' ELSE 'PENDING' END,
+               timestamp '2024-06-01' + (k + 1) * interval '5 minutes' + interval '10 seconds', 'PERIODIC'
           FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i, generate_series(0, 1) AS k
-        """,
-    ),
-    (
-        "trade_orders_cache",
-        """
-        INSERT INTO trade_orders_cache (order_id, prosumer_id, wallet_address, order_type, amount_etk,
-                                        price_idrs_per_etk, status_on_chain)
-        SELECT 'ORD_' || i, 'usr_' || i, '0x' || lpad(to_hex(i * 2), 40, '0'),
-               CASE WHEN i %% 2 = 0 THEN 'BID' ELSE 'ASK' END, (i %% 50) + 1, 1500 + (i %% 300), 'OPEN'
-          FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
         """,
     ),
     (
@@ -90,7 +86,7 @@ BATCH_STATEMENTS = [
                                      transaction_type, description, amount_primary, currency_primary,
                                      blockchain_tx_hash, transaction_timestamp)
         SELECT i * 5 + k - 4, 'usr_' || i,
-               CASE WHEN k = 0 THEN 'ORD_' || i END,
+               CASE WHEN k = 0 THEN 'ORD_' || i END,  -- an order id of the chain's book: no key
                CASE WHEN k IN (1, 2) THEN i * 2 + k - 2 END,
                (ARRAY['ORDER_PLACED', 'ENERGY_SETTLEMENT_MINT', 'ENERGY_SETTLEMENT_BURN',
                       'TOKEN_TRANSFER', 'IDRS_CONVERSION'])[k + 1],
@@ -105,10 +101,12 @@ BATCH_STATEMENTS = [
         """
         INSERT INTO market_trade (trade_id, buyer_order_id, seller_order_id, buyer_prosumer_id,
                                   seller_prosumer_id, buyer_wallet_address, seller_wallet_address,
-                                  traded_etk_amount, price_idrs_per_etk, total_idrs_value)
+                                  traded_etk_amount, price_idrs_per_etk, total_idrs_value, trade_timestamp,
+                                  created_at)
         SELECT i, 'ORD_' || i, 'ORD_' || s, 'usr_' || i, 'usr_' || s,
                '0x' || lpad(to_hex(i * 2), 40, '0'), '0x' || lpad(to_hex(s * 2), 40, '0'),
-               (i %% 20) + 1, 1500, ((i %% 20) + 1) * 1500
+               (i %% 20) + 1, 1500, ((i %% 20) + 1) * 1500, timestamp '2024-06-02' + i * interval '1 second',
+               timestamp '2024-06-02' + i * interval '1 second'
           FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i,
                LATERAL (SELECT %(first)s::bigint + (i - %(first)s::bigint + 1) %% %(size)s::bigint
                           AS s) seller
@@ -118,10 +116,10 @@ BATCH_STATEMENTS = [
         "idrs_conversion",
         """
         INSERT INTO idrs_conversion (conversion_id, prosumer_id, wallet_address, conversion_type, idr_amount,
-                                     idrs_amount, exchange_rate, status)
+                                     idrs_amount, exchange_rate, status, created_at)
         SELECT i * 2 + k - 1, 'usr_' || i, '0x' || lpad(to_hex(i * 2), 40, '0'),
                CASE k WHEN 0 THEN 'ON_RAMP' ELSE 'OFF_RAMP' END, 10000 * (k + 1), 10000 * (k + 1), 1,
-               'COMPLETED'
+               'COMPLETED', timestamp '2024-06-03' + i * interval '1 second'
           FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i, generate_series(0, 1) AS k
         """,
     ),

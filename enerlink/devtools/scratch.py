@@ -143,12 +143,11 @@ LEGACY_TABLES = [
     "wallet",
     "smart_meter",
     "energy_settlement",
-    "trade_orders_cache",
     "transaction_log",
     "market_trade",
     "idrs_conversion",
     "token_blacklist",
-    "system_config",
+    "telemetry_aggregate",
 ]
 
 

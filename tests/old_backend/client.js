@@ -133,8 +133,10 @@ async function runIteration(ds, state) {
   const trades = ds.getRepository('MarketTrade');
   let created = false;
 
-  // 1. Register a prosumer with a wallet and two meters, in one transaction.
+  // 1. Register a prosumer with a wallet and two meters, in one transaction. The real tables have no
+  // default for the timestamps, import_method or is_active: the backend sets them, as the upstream's did.
   if (stopReason) return;
+  const now = new Date();
   await timed('create_prosumer', async () => {
     await ds.transaction(async (m) => {
       const p = await m.save('Prosumer', {
@@ -142,6 +144,8 @@ async function runIteration(ds, state) {
         email: `${pid}@old-backend.test`,
         password_hash: '$2b$10$' + crypto.randomBytes(20).toString('hex').slice(0, 53),
         name: `Old backend ${i}`,
+        created_at: now,
+        updated_at: now,
       });
       if (!p.created_at || !p.updated_at) throw new Error('RETURNING did not give created_at/updated_at');
       const w = await m.save('Wallet', {
@@ -149,13 +153,26 @@ async function runIteration(ds, state) {
         prosumer_id: pid,
         wallet_name: 'Main',
         encrypted_private_key: 'enc:v1:' + crypto.randomBytes(8).toString('hex'),
+        created_at: now,
+        import_method: 'GENERATED',
+        is_active: true,
       });
       if (w.import_method !== 'GENERATED' || w.is_active !== true) {
-        throw new Error(`wallet defaults not applied: ${JSON.stringify({ import_method: w.import_method, is_active: w.is_active })}`);
+        throw new Error(`wallet not saved: ${JSON.stringify({ import_method: w.import_method, is_active: w.is_active })}`);
       }
       await m.save('SmartMeter', [
-        { meter_id: meterKeep, prosumer_id: pid, status: 'ACTIVE', location: 'roof', settlement_interval_minutes: 5 },
-        { meter_id: meterDrop, prosumer_id: pid, status: 'PENDING' },
+        {
+          meter_id: meterKeep,
+          prosumer_id: pid,
+          status: 'ACTIVE',
+          location: 'roof',
+          settlement_interval_minutes: 5,
+          mqtt_topic_realtime: `enerlink/meters/${meterKeep}/sensors`,
+          device_model: 'ESP32',
+          created_at: now,
+          updated_at: now,
+        },
+        { meter_id: meterDrop, prosumer_id: pid, status: 'PENDING', created_at: now, updated_at: now },
       ]);
       await m.update('Prosumer', { prosumer_id: pid }, { primary_wallet_address: wallet });
     });
@@ -166,12 +183,22 @@ async function runIteration(ds, state) {
   });
   if (!created) return;
 
-  // 2. Append transaction logs (multi-row INSERT, log_id and timestamp from defaults).
+  // 2. Append transaction logs (multi-row INSERT, log_id from its sequence).
   if (stopReason) return;
   await timed('append_logs', async () => {
+    const at = new Date();
     const saved = await logs.save([
-      { prosumer_id: pid, transaction_type: 'WALLET_CREATED', amount_primary: '0', currency_primary: 'ETK' },
-      { prosumer_id: pid, transaction_type: 'ENERGY_SETTLEMENT_MINT', amount_primary: '1.25', currency_primary: 'ETK', description: `iteration ${i}` },
+      { prosumer_id: pid, transaction_type: 'WALLET_CREATED', amount_primary: '0', currency_primary: 'ETK', transaction_timestamp: at },
+      {
+        prosumer_id: pid,
+        transaction_type: 'IDRS_CONVERSION',
+        amount_primary: '1.25',
+        currency_primary: 'ETK',
+        amount_secondary: '18750',
+        currency_secondary: 'IDRS',
+        description: `iteration ${i}`,
+        transaction_timestamp: at,
+      },
     ]);
     for (const l of saved) {
       if (!Number.isInteger(l.log_id) || !l.transaction_timestamp) throw new Error(`RETURNING gave ${JSON.stringify(l)}`);
@@ -200,15 +227,26 @@ async function runIteration(ds, state) {
   const cpId = `${RUN_ID}-cp`;
   const cpWallet = `0x${RUN_ID}cpw`;
   await timed('upsert_counterparty', async () => {
+    const at = new Date();
     await prosumers.upsert(
-      { prosumer_id: cpId, email: `${cpId}@old-backend.test`, password_hash: '$2b$10$counterparty', name: `Counterparty (iteration ${i})` },
+      {
+        prosumer_id: cpId,
+        email: `${cpId}@old-backend.test`,
+        password_hash: '$2b$10$counterparty',
+        name: `Counterparty (iteration ${i})`,
+        created_at: at,
+        updated_at: at,
+      },
       ['prosumer_id'],
     );
     if (!state.cpRecorded) {
       state.cpRecorded = true;
       rows.prosumer_ids.push(cpId);
     }
-    await wallets.upsert({ wallet_address: cpWallet, prosumer_id: cpId, wallet_name: `cp ${i}` }, ['wallet_address']);
+    await wallets.upsert(
+      { wallet_address: cpWallet, prosumer_id: cpId, wallet_name: `cp ${i}`, created_at: at, import_method: 'GENERATED', is_active: true },
+      ['wallet_address'],
+    );
     if (!state.cpWalletRecorded) {
       state.cpWalletRecorded = true;
       rows.wallet_addresses.push(cpWallet);
@@ -228,6 +266,9 @@ async function runIteration(ds, state) {
       traded_etk_amount: '2.5',
       price_idrs_per_etk: '1500',
       total_idrs_value: '3750',
+      gas_fee_wei: '21000000000000',
+      trade_timestamp: new Date(),
+      created_at: new Date(),
     });
     if (!Number.isInteger(t.trade_id)) throw new Error(`RETURNING gave trade_id ${t.trade_id}`);
     rows.trade_ids.push(t.trade_id);

@@ -1,6 +1,9 @@
 'use strict';
 // The old NestJS backend's entities, as EntitySchema (no decorators, no build step).
 // Table and column names are the legacy ones: prosumer, prosumer_id, buyer_prosumer_id...
+// Columns are those of the real database (docs/reference/upstream-schema-before-rename.sql): like the
+// upstream's entities, timestamps are plain columns that the backend sets itself (the tables have
+// no default for them), and so are wallet.import_method and wallet.is_active.
 // Table names are unqualified, so PostgreSQL resolves them through search_path
 // (enerlink_prosumer,public when COMPAT_SCHEMA is set).
 const { EntitySchema } = require('typeorm');
@@ -10,11 +13,11 @@ const Prosumer = new EntitySchema({
   tableName: 'prosumer',
   columns: {
     prosumer_id: { type: 'varchar', primary: true },
-    email: { type: 'varchar', unique: true },
+    email: { type: 'varchar' },
     password_hash: { type: 'varchar' },
     name: { type: 'varchar', nullable: true },
-    created_at: { type: 'timestamp', createDate: true },
-    updated_at: { type: 'timestamp', updateDate: true },
+    created_at: { type: 'timestamp' },
+    updated_at: { type: 'timestamp' },
     primary_wallet_address: { type: 'varchar', nullable: true },
   },
   relations: {
@@ -31,9 +34,9 @@ const Wallet = new EntitySchema({
     prosumer_id: { type: 'varchar' },
     wallet_name: { type: 'varchar', nullable: true },
     encrypted_private_key: { type: 'varchar', nullable: true, select: false },
-    created_at: { type: 'timestamp', createDate: true },
-    import_method: { type: 'varchar', default: 'GENERATED' },
-    is_active: { type: 'boolean', default: true },
+    created_at: { type: 'timestamp' },
+    import_method: { type: 'varchar' },
+    is_active: { type: 'boolean' },
     last_used_at: { type: 'timestamp', nullable: true },
   },
   relations: {
@@ -55,11 +58,19 @@ const SmartMeter = new EntitySchema({
     meter_blockchain_address: { type: 'varchar', nullable: true },
     location: { type: 'varchar', nullable: true },
     status: { type: 'varchar', nullable: true },
-    created_at: { type: 'timestamp', createDate: true },
+    created_at: { type: 'timestamp' },
     last_seen: { type: 'timestamp', nullable: true },
-    updated_at: { type: 'timestamp', updateDate: true },
+    updated_at: { type: 'timestamp' },
     settlement_interval_minutes: { type: 'int', nullable: true },
+    mqtt_topic_realtime: { type: 'varchar', nullable: true },
+    mqtt_topic_settlement: { type: 'varchar', nullable: true },
     firmware_version: { type: 'varchar', nullable: true },
+    last_settlement_at: { type: 'timestamp', nullable: true },
+    device_configuration: { type: 'varchar', nullable: true },
+    last_heartbeat_at: { type: 'timestamp', nullable: true },
+    device_model: { type: 'varchar', nullable: true },
+    device_version: { type: 'varchar', nullable: true },
+    capabilities: { type: 'varchar', nullable: true },
   },
   relations: {
     prosumer: {
@@ -82,9 +93,11 @@ const TransactionLog = new EntitySchema({
     transaction_type: { type: 'varchar' },
     description: { type: 'varchar', nullable: true },
     amount_primary: { type: 'numeric' },
+    amount_secondary: { type: 'numeric', nullable: true },
     currency_primary: { type: 'varchar' },
+    currency_secondary: { type: 'varchar', nullable: true },
     blockchain_tx_hash: { type: 'varchar', nullable: true },
-    transaction_timestamp: { type: 'timestamp', default: () => 'now()' },
+    transaction_timestamp: { type: 'timestamp' },
   },
   relations: {
     prosumer: {
@@ -109,8 +122,10 @@ const MarketTrade = new EntitySchema({
     traded_etk_amount: { type: 'numeric' },
     price_idrs_per_etk: { type: 'numeric' },
     total_idrs_value: { type: 'numeric' },
-    trade_timestamp: { type: 'timestamp', default: () => 'now()' },
-    created_at: { type: 'timestamp', createDate: true },
+    gas_fee_wei: { type: 'numeric', nullable: true },
+    blockchain_tx_hash: { type: 'varchar', nullable: true },
+    trade_timestamp: { type: 'timestamp' },
+    created_at: { type: 'timestamp' },
   },
   relations: {
     buyer: {
