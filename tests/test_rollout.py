@@ -24,6 +24,7 @@ import redis
 
 from enerlink.devtools import scratch
 from tests import replication
+from tests.conftest import OLDER_SHAPE_FIXTURE
 from tests.test_cache import HOW_TO_START, REDIS_URL
 
 RUNBOOK = scratch.PROJECT_ROOT / "docs" / "rollout.md"
@@ -151,7 +152,23 @@ def table_exists(database, table):
         return conn.execute("SELECT to_regclass(%s) IS NOT NULL", [table]).fetchone()[0]
 
 
-def test_every_command_of_the_runbook_runs(legacy_db, redis_app, tmp_path):
+@pytest.fixture(params=["real shape", "older shape"])
+def production_copy(request, legacy_db, scratch_db):
+    """The database the runbook starts from: the real one, or one of the older shape (docs/adoption.md)."""
+    if request.param == "real shape":
+        return legacy_db
+    database = scratch_db()
+    database.run_sql_file(OLDER_SHAPE_FIXTURE)
+    return database
+
+
+def existing_tables(database, tables):
+    with database.connect(superuser=True) as conn:
+        return [table for table in tables if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0]]
+
+
+def test_every_command_of_the_runbook_runs(production_copy, redis_app, tmp_path):
+    legacy_db = production_copy
     client, tag = redis_app
     restore_db = f"enerlink_t_restore_{uuid.uuid4().hex[:10]}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("CACHE_")}
@@ -171,7 +188,8 @@ def test_every_command_of_the_runbook_runs(legacy_db, redis_app, tmp_path):
     client.set(f"{tag}-prosumer:p-alice", "the old backend's row", ex=3600)
     client.set(f"{tag}-enerlink:1:user:p-alice", "the previous release's key", ex=3600)
     client.set(f"{tag}-sessions:abc", "someone else's key", ex=3600)
-    at_backup = scratch.table_fingerprints(legacy_db, scratch.LEGACY_TABLES)
+    backed_up = existing_tables(legacy_db, scratch.LEGACY_TABLES)
+    at_backup = scratch.table_fingerprints(legacy_db, backed_up)
 
     failures, ran = [], []
     try:
@@ -193,9 +211,7 @@ def test_every_command_of_the_runbook_runs(legacy_db, redis_app, tmp_path):
                 assert table_exists(legacy_db, "prosumer"), "step 5's way back did not restore prosumer"
         restored = Existing(restore_db)
         restored_rows = (
-            scratch.table_fingerprints(restored, scratch.LEGACY_TABLES)
-            if table_exists(restored, "prosumer")
-            else None
+            scratch.table_fingerprints(restored, backed_up) if table_exists(restored, "prosumer") else None
         )
     finally:
         with scratch.admin_connect() as conn:

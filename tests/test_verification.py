@@ -22,6 +22,7 @@ CHECKS = [
     "prosumer_names",
     "broken_code",
     "prosumer_in_code",
+    "broken_before_rename",
     "compat_schema",
     "orphans",
     "indexes",
@@ -42,7 +43,12 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
     # The fixture's hand-made view still works and only says prosumer; its SQL function names
     # buyer_prosumer_id and fails when called, but nothing in the database calls it: warnings.
     # The exact counts run only on request.
-    assert not_passed == {"broken_code": "warn", "prosumer_in_code": "warn", "row_counts": "skipped"}
+    assert not_passed == {
+        "broken_code": "warn",
+        "prosumer_in_code": "warn",
+        "broken_before_rename": "warn",
+        "row_counts": "skipped",
+    }
     assert "view prosumer_wallet_summary: still works" in problems(checks["prosumer_in_code"])
     assert (
         'function prosumer_trade_volume(character varying) fails when called: column "buyer_prosumer_id" '
@@ -68,7 +74,7 @@ def test_a_clean_rename_passes_and_is_stored(renamed_db):
             "FROM user_verification_run"
         ).fetchall()
     assert len(stored) == 1 and stored[0][0] == report["run_id"]
-    assert stored[0][1:5] == ("passed", 0, 2, renamed_db.name)
+    assert stored[0][1:5] == ("passed", 0, 3, renamed_db.name)
     assert stored[0][5].startswith("manage.py verify_user_migration (")
     assert stored[0][6] == len(CHECKS)
 
@@ -77,7 +83,7 @@ def test_the_readable_report_names_every_check(renamed_db):
     result = renamed_db.manage("verify_user_migration", "--no-store")
     for name in CHECKS:
         assert name in result.stdout
-    assert "PASSED: 0 failed, 2 warning(s), 1 skipped" in result.stdout
+    assert "PASSED: 0 failed, 3 warning(s), 1 skipped" in result.stdout
     # The fix of the stale function is printed below the table, whole, ready to copy.
     assert (
         "-- broken_code\nCREATE OR REPLACE FUNCTION public.prosumer_trade_volume(p_prosumer_id "

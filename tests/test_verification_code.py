@@ -149,3 +149,40 @@ def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parse
     )
     follow_fixes(renamed_db, report)
     assert call(renamed_db, "SELECT owner_of('0xa11ce'::text)") == "p-alice"
+
+
+BROKEN_UPSTREAM = [
+    "trigger trg_update_wallet_last_used_conversions on idrs_conversion runs "
+    "update_wallet_last_used_from_orders(), which names wallets: no such table",
+    "trigger trg_update_wallet_last_used_trades on market_trade runs "
+    "update_wallet_last_used_from_trades(), which names wallets: no such table",
+]
+
+
+def test_trigger_functions_broken_before_the_rename_are_named_as_such_never_blamed_on_it(legacy_db):
+    """The real database's two "WALLETS" triggers: a warning before and after, never the rename's failure."""
+    preflight = legacy_db.manage("verify_user_migration", "--preflight", "--json", check=False)
+    assert preflight.returncode == 0, preflight.stdout
+    before = {check["name"]: check for check in json.loads(preflight.stdout)["checks"]}
+    assert before["broken_before_rename"]["status"] == "warn"
+    assert [line.split(". Fix")[0] for line in before["broken_before_rename"]["details"]] == BROKEN_UPSTREAM
+    legacy_db.manage("migrate")
+    code, _report, after, _ = verify(legacy_db, "--no-store")
+    assert code == 0
+    assert after["broken_before_rename"]["status"] == "warn"
+    assert "the rename neither caused nor changes it" in after["broken_before_rename"]["summary"]
+    assert [line.split(". Fix")[0] for line in after["broken_before_rename"]["details"]] == BROKEN_UPSTREAM
+    assert "update_wallet_last_used" not in problems(after["broken_code"])  # not the rename's breakage
+    execute(
+        legacy_db,
+        [
+            "CREATE OR REPLACE FUNCTION update_wallet_last_used_from_trades() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN UPDATE wallet SET last_used_at = now() "
+            "WHERE wallet_address IN (NEW.buyer_wallet_address, NEW.seller_wallet_address); "
+            "RETURN NEW; END $$",
+            "DROP TRIGGER trg_update_wallet_last_used_conversions ON idrs_conversion",
+        ],
+        superuser=False,
+    )
+    code, _report, fixed, _ = verify(legacy_db, "--no-store")
+    assert (code, fixed["broken_before_rename"]["status"]) == (0, "pass")

@@ -320,9 +320,6 @@ class Migration(migrations.Migration):
                         "indexes": [
                             models.Index(fields=["prosumer"], name="IDX_1a320f4470d1b5517ee5553b66"),
                             models.Index(fields=["token_hash"], name="IDX_fc93690d4ba3c359bfaaa99a7a"),
-                            models.Index(fields=["blacklist_type"], name="IDX_b9a3b934060f946221d5396244"),
-                            models.Index(fields=["is_active"], name="IDX_d8e7e938c9158e8f395442a031"),
-                            models.Index(fields=["expires_at"], name="IDX_f843323a807f2db43c4d8ba888"),
                         ],
                     },
                 ),

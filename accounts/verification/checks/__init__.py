@@ -11,6 +11,7 @@ from accounts.verification.checks import columns  # noqa: F401
 from accounts.verification.checks import other_keys  # noqa: F401
 from accounts.verification.checks import names  # noqa: F401
 from accounts.verification.checks import code  # noqa: F401
+from accounts.verification.checks import broken_before_rename  # noqa: F401
 from accounts.verification.checks import compat  # noqa: F401
 from accounts.verification.checks import orphans  # noqa: F401
 from accounts.verification.checks import indexes  # noqa: F401

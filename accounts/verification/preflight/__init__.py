@@ -14,12 +14,14 @@ The checks are registered in the order of the imports below.
 
 # isort: off
 from accounts.verification.preflight import state  # noqa: F401
+from accounts.verification.preflight import adoption  # noqa: F401
 from accounts.verification.preflight import role  # noqa: F401
 from accounts.verification.preflight import transactions  # noqa: F401
 from accounts.verification.preflight import keys  # noqa: F401
 from accounts.verification.preflight import indexes  # noqa: F401
 from accounts.verification.preflight import exposed_rows  # noqa: F401
 from accounts.verification.preflight import code  # noqa: F401
+from accounts.verification.preflight import broken_triggers  # noqa: F401
 from accounts.verification.preflight import logical_replication  # noqa: F401
 from accounts.verification.preflight import standbys  # noqa: F401
 
