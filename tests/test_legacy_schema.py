@@ -68,6 +68,11 @@ KEYS_TO_PROSUMER = {
     ("idrs_conversion", "prosumer_id"): "a",
     ("token_blacklist", "prosumer_id"): "c",
 }
+# The same seven keys after the rename, as "table.column": rule.
+KEY_RULES_AFTER_RENAME = {
+    f"{table}.{column.replace('prosumer', 'user')}": rule
+    for (table, column), rule in KEYS_TO_PROSUMER.items()
+}
 KEYS = """
 SELECT c.conrelid::regclass::text, a.attname, c.confdeltype
   FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]

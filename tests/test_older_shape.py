@@ -13,6 +13,7 @@ import pytest
 
 from enerlink.devtools import scratch
 from tests.conftest import OLDER_SHAPE_FIXTURE
+from tests.test_legacy_schema import KEY_RULES_AFTER_RENAME
 
 # The ledger's rows as they were, by key: what the upgrade must keep (the kWh values included).
 ROWS = {
@@ -110,15 +111,7 @@ def test_upgrade_older_shape_then_the_runbook_runs_as_on_the_real_one(older_db):
                 "WHERE contype = 'f' AND confrelid = '\"user\"'::regclass"
             ).fetchall()
         )
-    assert rules == {
-        "wallet.user_id": "a",
-        "smart_meter.user_id": "a",
-        "transaction_log.user_id": "a",
-        "market_trade.buyer_user_id": "a",
-        "market_trade.seller_user_id": "a",
-        "idrs_conversion.user_id": "a",
-        "token_blacklist.user_id": "c",
-    }
+    assert rules == KEY_RULES_AFTER_RENAME
     older_db.manage("migrate", "accounts", "0001")
     after_reverse = scratch.schema_dump(older_db)
     # The reverse restores every name; Django's own tables and the journal's stay, as on the real one.

@@ -7,7 +7,7 @@ preflight, migrate, verify, every row unchanged, seven keys with their rules, an
 """
 
 from enerlink.devtools import scratch
-from tests.test_legacy_schema import load_reference
+from tests.test_legacy_schema import KEY_RULES_AFTER_RENAME, load_reference
 
 ROWS = """
 INSERT INTO prosumer (prosumer_id, email, password_hash, name, created_at, updated_at)
@@ -42,18 +42,7 @@ SELECT 10000, 'u' || i, '0x' || i, 'ON_RAMP', 'COMPLETED', now() FROM generate_s
 ALTER TABLE market_trade ENABLE TRIGGER trg_update_wallet_last_used_trades;
 ALTER TABLE idrs_conversion ENABLE TRIGGER trg_update_wallet_last_used_conversions;
 """
-TABLES = [
-    "prosumer",
-    "wallet",
-    "smart_meter",
-    "energy_settlement",
-    "transaction_log",
-    "market_trade",
-    "idrs_conversion",
-    "token_blacklist",
-    "telemetry_aggregate",
-    "migrations",
-]
+TABLES = [*scratch.LEGACY_TABLES, "migrations"]
 RULES = """
 SELECT c.conrelid::regclass::text || '.' || a.attname, c.confdeltype
   FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
@@ -79,15 +68,7 @@ def test_the_upstream_dump_with_rows_is_adopted_renamed_verified_and_given_back(
     verified = database.manage("verify_user_migration", check=False)
     assert verified.returncode == 0, verified.stdout
     with database.connect() as conn:
-        assert dict(conn.execute(RULES).fetchall()) == {
-            "wallet.user_id": "a",
-            "smart_meter.user_id": "a",
-            "transaction_log.user_id": "a",
-            "market_trade.buyer_user_id": "a",
-            "market_trade.seller_user_id": "a",
-            "idrs_conversion.user_id": "a",
-            "token_blacklist.user_id": "c",
-        }
+        assert dict(conn.execute(RULES).fetchall()) == KEY_RULES_AFTER_RENAME
     renamed = ["user" if table == "prosumer" else table for table in TABLES]
     assert list(scratch.table_fingerprints(database, renamed).values()) == list(before_rows.values())
 
