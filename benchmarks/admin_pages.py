@@ -29,7 +29,6 @@ PAGES = [
     "/admin/energy/idrsconversion/",
     "/admin/energy/energysettlement/",
     "/admin/energy/tokenblacklist/",
-    "/admin/energy/tradeorder/",
 ]
 REPEAT = 5
 
