@@ -250,3 +250,15 @@ def test_the_demo_and_the_data_builder_refuse_in_one_line(created_db, renamed_db
     result = renamed_db.manage("build_legacy_data", "--users", "1", check=False)
     assert result.returncode == 1
     assert 'it was already renamed to "user"' in assert_one_line(result.stderr)
+
+
+@pytest.mark.parametrize("store", [[], ["--no-store"]], ids=["stored", "no_store"])
+def test_the_report_on_a_legacy_database_never_adopted_is_one_line(legacy_db, store):
+    """No django_migrations at all: "not migrated", exit 1, in one line (it was a traceback)."""
+    before = scratch.schema_dump(legacy_db)
+    result = legacy_db.manage("verify_user_migration", *store, check=False)
+    assert result.returncode == 1
+    line = assert_one_line(result.stderr)
+    assert line.startswith("CommandError: not migrated: table prosumer still present in database")
+    assert line.endswith("run manage.py migrate")
+    assert scratch.schema_dump(legacy_db) == before

@@ -36,11 +36,17 @@ INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def rename_recorded(cursor):
-    """Whether django_migrations says the rename was applied."""
+    """Whether django_migrations says the rename was applied (no such table: a never-adopted database).
+
+    Two statements: PostgreSQL resolves every table of a statement when it parses it, so a
+    guard such as ``to_regclass(...) IS NOT NULL AND EXISTS (SELECT ... FROM django_migrations)``
+    still fails on a database that has no django_migrations.
+    """
+    cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        return False
     cursor.execute(
-        "SELECT to_regclass('django_migrations') IS NOT NULL AND EXISTS ("
-        "SELECT 1 FROM django_migrations WHERE app = %s AND name = %s)",
-        list(RENAME_MIGRATION),
+        "SELECT EXISTS (SELECT 1 FROM django_migrations WHERE app = %s AND name = %s)", list(RENAME_MIGRATION)
     )
     return cursor.fetchone()[0]
 
