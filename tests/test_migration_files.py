@@ -61,3 +61,26 @@ def test_sqlmigrate_prints_each_sql_file(created_db, path):
         args.append("--backwards")
     out = created_db.manage(*args).stdout
     assert path.read_text().strip() in out
+
+
+def test_the_rename_is_named_once_and_its_sql_agrees():
+    """accounts.facts names the rename; the models, the migrations and the rename's SQL say the same."""
+    from django.db.migrations.loader import MigrationLoader
+
+    from accounts import facts
+    from accounts.models import RenameJournalEntry
+    from energy import operations
+
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    for migration in (*facts.RENAME_MIGRATIONS, facts.JOURNAL_MIGRATION, *facts.ADOPTION_MIGRATIONS):
+        assert migration in graph.nodes, migration
+    assert RenameJournalEntry._meta.db_table == facts.JOURNAL_TABLE == operations.JOURNAL_TABLE
+    sql = "\n".join(
+        (scratch.PROJECT_ROOT / "accounts" / "migrations" / name).read_text()
+        for name in ("0003_rename_prosumer_to_user.forward.sql", "0003_rename_prosumer_to_user.reverse.sql")
+    )
+    assert f"INSERT INTO {facts.JOURNAL_TABLE} " in sql
+    # The key names the rename gives: left(table || '_' || column || '_fkey', 63), as canonical_key_name.
+    assert "left(fk.tbl_name || '_' || new_column || '_fkey', 63)" in sql
+    assert facts.canonical_key_name("wallet", "user_id") == "wallet_user_id_fkey"
+    assert facts.canonical_key_name("t" * 60, "user_id") == ("t" * 60 + "_user_id_fkey")[:63]

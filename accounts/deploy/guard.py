@@ -16,25 +16,16 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-GUARD_SQL = (Path(__file__).resolve().parents[1] / "migrations" / "0001_initial.guard.sql").read_text()
+from accounts import facts
 
-ACCOUNTS_0001_APPLIED = """
-SELECT to_regclass('django_migrations') IS NOT NULL
-   AND EXISTS (SELECT 1 FROM django_migrations WHERE app = 'accounts' AND name = '0001_initial')
-"""
+GUARD_SQL = (Path(__file__).resolve().parents[1] / "migrations" / "0001_initial.guard.sql").read_text()
 
 
 def refuse_foreign_database(connection):
     """Raise the guard's refusal (a DatabaseError) unless accounts 0001 is applied or the database fits."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
-        if cursor.fetchone()[0]:
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM django_migrations "
-                "WHERE app = 'accounts' AND name = '0001_initial')"
-            )
-            if cursor.fetchone()[0]:
-                return
+        if facts.migration_recorded(cursor, facts.ADOPTION_MIGRATIONS[0]):
+            return
         cursor.execute(GUARD_SQL)
 
 
@@ -45,12 +36,9 @@ SELECT name, n.nspname, current_setting('search_path')
  WHERE c.relkind NOT IN ('r', 'p')
 """
 
-RENAME = ("accounts", "0003_rename_prosumer_to_user")
-
-JOURNALED_RENAME = """
-SELECT to_regclass('user_rename_journal') IS NOT NULL
-   AND EXISTS (SELECT 1 FROM user_rename_journal WHERE kind = 'rename' AND object_type = 'table')
-"""
+JOURNALED_RENAME = (
+    f"SELECT EXISTS (SELECT 1 FROM {facts.JOURNAL_TABLE} WHERE kind = 'rename' AND object_type = 'table')"
+)
 
 
 def refuse_shadowed_tables(connection):
@@ -68,12 +56,15 @@ def refuse_shadowed_tables(connection):
 
 
 def refuse_unjournaled_reverse(connection, plan):
-    if not any(backwards and (m.app_label, m.name) == RENAME for m, backwards in plan):
+    if not any(backwards and (m.app_label, m.name) == facts.RENAME_MIGRATION for m, backwards in plan):
         return
     with connection.cursor() as cursor:
-        cursor.execute(JOURNALED_RENAME)
+        # Two statements: the journal's table is resolved when the query is parsed, even behind a guard.
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [facts.JOURNAL_TABLE])
         if cursor.fetchone()[0]:
-            return
+            cursor.execute(JOURNALED_RENAME)
+            if cursor.fetchone()[0]:
+                return
     raise CommandError(
         "cannot go back past accounts.0003: nothing journaled the names it would restore (the rename was "
         "recorded by repair_user_migration or faked, not run by this migration); nothing was unapplied. "

@@ -12,7 +12,7 @@ keeps the two equal), else ``idx_<table without underscores>_<column>``.
 from dataclasses import dataclass
 
 from accounts import catalog
-from accounts.repair.sql import truncate
+from accounts.facts import canonical_key_name, truncate
 from accounts.verification.expectations import (
     expected_comments,
     expected_foreign_keys,
@@ -53,10 +53,6 @@ class ModelIndex:
     def create_sql(self, schema_editor):
         """The CREATE INDEX CONCURRENTLY that Django (and so energy.0003) writes for this index."""
         return str(self.index.create_sql(self.model, schema_editor, concurrently=True))
-
-
-def canonical_key_name(table, column):
-    return truncate(f"{table}_{column}_fkey")
 
 
 def fallback_index_name(table, column):

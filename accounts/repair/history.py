@@ -14,11 +14,8 @@ database. The SQL is Django's own (``sqlmigrate`` prints the same).
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from accounts.facts import JOURNAL_MIGRATION, MIGRATIONS_TABLE, RENAME_MIGRATIONS
 from accounts.repair.sql import literal
-from accounts.verification.checks.migrations import RENAME_MIGRATIONS
-
-JOURNAL_MIGRATION = ("accounts", "0002_renamejournalentry")
-MIGRATIONS_TABLE = MigrationRecorder.Migration._meta.db_table
 
 
 def dotted(node):

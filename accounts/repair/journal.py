@@ -11,7 +11,7 @@ replays these: a repaired database is not undone by ``migrate accounts 0001``
 
 import json
 
-from accounts.repair.state import JOURNAL_TABLE
+from accounts.facts import JOURNAL_TABLE
 
 KIND = "repair"
 

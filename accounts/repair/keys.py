@@ -16,7 +16,8 @@ A key that must change is never dropped first: the right one is added NOT VALID
 
 import json
 
-from accounts.repair.sql import Rule, literal, truncate
+from accounts.facts import JOURNAL_TABLE, truncate
+from accounts.repair.sql import Rule, literal
 
 GUIDE = "added by the guide's script"
 DJANGO = "added by Django's migrations"
@@ -224,9 +225,9 @@ def plan_snapshot(planner, decisions):
         for kind, object_type, table, old, new, details in rows
     )
     statement = render.bookkeeping(
-        "INSERT INTO user_rename_journal (step, kind, object_type, table_name, old_name, new_name, details) "
+        f"INSERT INTO {JOURNAL_TABLE} (step, kind, object_type, table_name, old_name, new_name, details) "
         f"VALUES\n  {values}",
-        "user_rename_journal",
+        JOURNAL_TABLE,
     )
     missing = []
     if not state.identities_recorded:
@@ -235,7 +236,7 @@ def plan_snapshot(planner, decisions):
         missing.append(f"the rule of {len(decisions)} key column(s)")
     finding = planner.find(
         "snapshot",
-        "user_rename_journal",
+        JOURNAL_TABLE,
         f"the journal does not record {' nor '.join(missing)} (a rename by other means records nothing)",
     )
     planner.add_step(
@@ -244,7 +245,7 @@ def plan_snapshot(planner, decisions):
         [statement],
         [finding],
         [
-            "DELETE FROM user_rename_journal WHERE kind IN ('table_identity', 'foreign_key') "
+            f"DELETE FROM {JOURNAL_TABLE} WHERE kind IN ('table_identity', 'foreign_key') "
             "AND details->>'source' = 'repair'"
         ],
         object_type="snapshot",

@@ -16,6 +16,8 @@ matter to a live application:
 import re
 from dataclasses import dataclass
 
+from accounts.facts import truncate
+
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
 SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE"
@@ -31,7 +33,6 @@ BLOCKS = {
 
 RULE_CLAUSES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 SIMPLE_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
-MAX_NAME = 63
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,6 @@ def literal(value):
     if isinstance(value, int):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def truncate(name):
-    """A name cut to PostgreSQL's 63 bytes, as the server cuts it (ASCII names, as every name here)."""
-    return name[:MAX_NAME]
 
 
 @dataclass(frozen=True)

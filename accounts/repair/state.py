@@ -10,10 +10,7 @@ column ``prosumer_id``, so the key column is read, not assumed.
 from dataclasses import dataclass, field
 
 from accounts import catalog
-
-# The rename's own journal kinds; the repair adds "repair" (accounts.RenameJournalEntry.Kind).
-JOURNAL_TABLE = "user_rename_journal"
-MIGRATIONS_TABLE = "django_migrations"
+from accounts.facts import JOURNAL_TABLE, MIGRATIONS_TABLE
 
 
 class CannotRepair(Exception):

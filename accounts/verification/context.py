@@ -6,14 +6,13 @@ from functools import cached_property
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.catalog import legacy_column
+from accounts.facts import JOURNAL_TABLE
 from accounts.verification.expectations import (
     LEGACY_KEY_DEFINITION,
     KeyDefinition,
     expected_foreign_keys,
     user_model,
 )
-
-JOURNAL_TABLE = "user_rename_journal"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import time
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
+from accounts.facts import rename_recorded
 from accounts.verification.context import Context
 from accounts.verification.expectations import user_model
 from accounts.verification.registry import AFTER_RENAME, precondition, registered_checks, suite_precondition
@@ -31,24 +32,7 @@ def describe_server(connection):
     return database, version, f"{host}:{settings_dict.get('PORT') or 5432}"
 
 
-RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")
 INSUFFICIENT_PRIVILEGE = "42501"
-
-
-def rename_recorded(cursor):
-    """Whether django_migrations says the rename was applied (no such table: a never-adopted database).
-
-    Two statements: PostgreSQL resolves every table of a statement when it parses it, so a
-    guard such as ``to_regclass(...) IS NOT NULL AND EXISTS (SELECT ... FROM django_migrations)``
-    still fails on a database that has no django_migrations.
-    """
-    cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
-    if not cursor.fetchone()[0]:
-        return False
-    cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM django_migrations WHERE app = %s AND name = %s)", list(RENAME_MIGRATION)
-    )
-    return cursor.fetchone()[0]
 
 
 def ensure_connected(connection):

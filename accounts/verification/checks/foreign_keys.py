@@ -15,6 +15,7 @@ Each problem comes with its fix: SQL that changes the key without a long lock
 
 from typing import NamedTuple
 
+from accounts.facts import canonical_key_name
 from accounts.verification.expectations import RULE_NAMES, expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
@@ -129,7 +130,7 @@ def check_column(ctx, expected, problems, fixes, details):
         return
     table = ctx.quote(expected.table)
     wanted, source = ctx.expected_key(expected)
-    canonical = f"{expected.table}_{expected.column}_fkey"[:63]
+    canonical = canonical_key_name(expected.table, expected.column)
     keys = [Key(*row) for row in ctx.rows(KEYS_ON_COLUMN, [table, expected.column])]
     if not keys:
         problems.append(f"column {where} has no foreign key")

@@ -15,6 +15,7 @@ pending): once applied, migrate never looks at the index again.
 
 from django.db import transaction
 
+from accounts import facts
 from accounts.verification.expectations import expected_foreign_keys, expected_named_indexes
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
@@ -99,16 +100,13 @@ def definition_differences(ctx, expected, row):
     return found
 
 
-RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")
-
-
 def rebuild_fixes(ctx, expected, exists):
     """How to give the database the model's index: migrate when it would build it, else SQL.
 
     Nothing while the rename itself is not recorded: migrate would refuse to rename again, and the
     migrations check's fixes (record it, then migrate) build the index.
     """
-    if RENAME_MIGRATION in ctx.pending_migrations:
+    if facts.RENAME_MIGRATION in ctx.pending_migrations:
         return []
     if expected.name in ctx.pending_index_names:
         return ["manage.py migrate"]

@@ -9,17 +9,14 @@ journal table exists, and migrate then applies what follows it.
 
 from django.db.migrations.recorder import MigrationRecorder
 
+from accounts.facts import ADOPTION_MIGRATIONS, JOURNAL_MIGRATION, RENAME_MIGRATIONS
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
-
-RENAME_MIGRATIONS = [("accounts", "0003_rename_prosumer_to_user"), ("energy", "0002_rename_prosumer_fields")]
-ADOPTION = [("accounts", "0001_initial"), ("energy", "0001_initial")]
-JOURNAL_MIGRATION = ("accounts", "0002_renamejournalentry")
 
 
 def record_rename_fixes(applied):
     """How to record a rename done by other means, or None when the database was never adopted."""
-    if any(migration not in applied for migration in ADOPTION):
+    if any(migration not in applied for migration in ADOPTION_MIGRATIONS):
         return None
     fixes = [] if JOURNAL_MIGRATION in applied else ["manage.py migrate accounts 0002"]
     return [*fixes, "manage.py migrate accounts 0003 --fake", "manage.py migrate"]

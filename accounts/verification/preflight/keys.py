@@ -10,7 +10,7 @@ report after the rename then fails on it: validate it first.
 
 from collections import defaultdict
 
-from accounts import catalog
+from accounts import catalog, facts
 from accounts.verification.preflight.scope import scope
 from accounts.verification.registry import BEFORE_RENAME, check
 from accounts.verification.results import failed, passed
@@ -30,7 +30,7 @@ SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = %s AND conname = %s 
 
 
 def target_name(key):
-    return f"{key.table_name}_{catalog.renamed_column(key.column)}_fkey"[:63]
+    return facts.canonical_key_name(key.table_name, catalog.renamed_column(key.column))
 
 
 @check("referencing_keys", "each key can be renamed as it is", suite=BEFORE_RENAME)

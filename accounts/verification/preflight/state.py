@@ -1,12 +1,11 @@
 """Which checks apply: before the rename the preflight's; after it (by any means) the report's own."""
 
-from accounts import catalog
+from accounts import catalog, facts
 from accounts.verification.registry import AFTER_RENAME, BEFORE_RENAME, check, precondition, registered_checks
 from accounts.verification.results import failed, passed
 from accounts.verification.runner import CannotVerify, ensure_connected
 
 STATE_CHECK = "rename_state"
-RENAME_MIGRATION = ("accounts", "0003_rename_prosumer_to_user")
 
 
 @precondition(BEFORE_RENAME)
@@ -33,14 +32,6 @@ def checks_before_rename(connection):
     return preflight
 
 
-def renamed_by_the_migration(ctx):
-    if not ctx.value("SELECT to_regclass('django_migrations') IS NOT NULL"):
-        return False
-    return ctx.value(
-        "SELECT EXISTS (SELECT 1 FROM django_migrations WHERE app = %s AND name = %s)", RENAME_MIGRATION
-    )
-
-
 @check(STATE_CHECK, "not renamed yet", suite=BEFORE_RENAME)
 def check_rename_state(ctx):
     try:
@@ -50,7 +41,7 @@ def check_rename_state(ctx):
             'both tables prosumer and "user" exist: the rename refuses to guess which one holds the users',
             ["drop or rename the stray one (compare their rows first), then run the preflight again"],
         )
-    if table.renamed and renamed_by_the_migration(ctx):
+    if table.renamed and facts.rename_recorded(ctx.cursor):
         return passed(
             "already renamed by manage.py migrate (accounts 0003 is applied): nothing to prepare; "
             "the report's checks follow",
