@@ -9,7 +9,6 @@ without their data loss (``upgrade.sql`` beside this file says how). It is a
 step of its own, not part of ``migrate``, so that a team sees and chooses it.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connections
@@ -18,42 +17,31 @@ from enerlink.durations import duration_ms
 
 UPGRADE_SQL = (Path(__file__).resolve().parent / "upgrade.sql").read_text()
 
-# Read-only: what the step would change (the same tests as upgrade.sql, as rows to print).
-PENDING = """
-SELECT 'rename energy_settlement.net_kwh_from_grid to net_wh_from_grid (values unchanged)'
- WHERE EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('energy_settlement')
-                  AND attname = 'net_kwh_from_grid' AND NOT attisdropped)
-UNION ALL
-SELECT format('move %s, rows and all, to schema enerlink_retired (the upstream dropped it)', t)
-  FROM unnest(ARRAY['trade_orders_cache', 'system_config']) AS t
- WHERE to_regclass(quote_ident(t)) IS NOT NULL
-   AND (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(quote_ident(t)))
-       = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass('prosumer'))
-"""
+PLAN_NOTICE = "enerlink older_shape plan: "
+RESULT_NOTICE = "enerlink older_shape: "
 
 
-@dataclass(frozen=True)
-class Outcome:
-    changes: int
-    message: str
-
-
-def pending_changes(alias):
-    """The step's main changes still to make on ``alias`` (empty: nothing of the older shape is left)."""
-    with connections[alias].cursor() as cursor:
-        cursor.execute(PENDING)
-        return [line for (line,) in cursor.fetchall()]
-
-
-def upgrade(alias, lock_timeout):
-    """Run ``upgrade.sql`` in one transaction, each lock waited for at most ``lock_timeout``."""
-    connection = connections[alias]
+def _run(alias, lock_timeout=None, plan=False):
+    """Run ``upgrade.sql`` in one transaction; return the notices it raised."""
     notices = []
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         raw = cursor.connection
         raw.add_notice_handler(lambda diag: notices.append(diag.message_primary))
         with raw.transaction():
-            cursor.execute(f"SET LOCAL lock_timeout = '{duration_ms(lock_timeout)}ms'")
+            if plan:
+                cursor.execute("SELECT set_config('enerlink.older_shape_plan', 'on', true)")
+            else:
+                cursor.execute(f"SET LOCAL lock_timeout = '{duration_ms(lock_timeout)}ms'")
             cursor.execute(UPGRADE_SQL)
-    message = next((note for note in notices if note.startswith("enerlink older_shape: ")), "")
-    return Outcome(changes=0 if "nothing to change" in message else 1, message=message.split(": ", 1)[-1])
+    return notices
+
+
+def pending_changes(alias):
+    """Each change the step would make on ``alias``, in order: the same SQL in plan mode, changing nothing."""
+    return [note.removeprefix(PLAN_NOTICE) for note in _run(alias, plan=True) if note.startswith(PLAN_NOTICE)]
+
+
+def upgrade(alias, lock_timeout):
+    """Make the changes, each lock waited for at most ``lock_timeout``; say what was done, in a phrase."""
+    notices = _run(alias, lock_timeout)
+    return next((note.removeprefix(RESULT_NOTICE) for note in notices if note.startswith(RESULT_NOTICE)), "")

@@ -45,15 +45,13 @@ class Command(OneLineErrors, BaseCommand):
             if not pending:
                 self.stdout.write("upgrade_older_shape: no older-shape table or column left: nothing to do.")
                 return
-            self.stdout.write(
-                "upgrade_older_shape would, in one transaction (and add the columns the real tables have):"
-            )
+            self.stdout.write("upgrade_older_shape would, in one transaction, in this order:")
             for line in pending:
                 self.stdout.write(f"  - {line}")
             self.stdout.write("To run it: python manage.py upgrade_older_shape --apply")
             return
-        outcome = older_shape.upgrade(database, timeout)
-        self.stdout.write(f"upgrade_older_shape: {outcome.message}. Next: python manage.py migrate")
+        done = older_shape.upgrade(database, timeout)
+        self.stdout.write(f"upgrade_older_shape: {done}. Next: python manage.py migrate")
 
     def doing(self):
         return "while upgrading the older shape", "Nothing was changed (one transaction)."
