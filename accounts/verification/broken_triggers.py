@@ -18,6 +18,7 @@ import pglast
 from pglast.visitors import Visitor
 
 from accounts import catalog
+from accounts.verification.stale_code import plpgsql_strings
 
 # The non-internal triggers of the given tables whose function is PL/pgSQL and does not say prosumer
 # (a body that does is the rename's business: the code checks judge it).
@@ -50,19 +51,6 @@ class _Tables(Visitor):
         self.ctes.add(node.ctename)
 
 
-def _queries(node, found):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "query" and isinstance(value, str):
-                found.append(value)
-            else:
-                _queries(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            _queries(item, found)
-    return found
-
-
 def tables_named(definition):
     """The tables a PL/pgSQL function's statements name (as regclass text), or None if it cannot be read."""
     try:
@@ -70,7 +58,7 @@ def tables_named(definition):
     except pglast.parser.ParseError:
         return None
     visitor = _Tables()
-    for query in _queries(tree, []):
+    for query in plpgsql_strings(tree, "query"):
         try:
             visitor(pglast.parse_sql(query))
         except pglast.parser.ParseError:

@@ -52,22 +52,28 @@ def identifiers(text):
     return found
 
 
-def plpgsql_variables(definition):
-    """The names a PL/pgSQL function declares (parameters, DECLAREd variables, FOUND, ...)."""
-    names = set()
+def plpgsql_strings(tree, wanted):
+    """Every string stored under the key ``wanted`` in a parsed PL/pgSQL function (pglast's JSON tree)."""
+    found = []
 
     def walk(node):
         if isinstance(node, dict):
             for key, value in node.items():
-                if key == "refname" and isinstance(value, str):
-                    names.add(value.lower())
-                walk(value)
+                if key == wanted and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
         elif isinstance(node, list):
             for item in node:
                 walk(item)
 
-    walk(pglast.parse_plpgsql(definition))
-    return names
+    walk(tree)
+    return found
+
+
+def plpgsql_variables(definition):
+    """The names a PL/pgSQL function declares (parameters, DECLAREd variables, FOUND, ...)."""
+    return {name.lower() for name in plpgsql_strings(pglast.parse_plpgsql(definition), "refname")}
 
 
 def stale_identifiers(body, gone, own_names):
