@@ -71,6 +71,27 @@ class AmbiguousUserTable(Exception):
     """Both prosumer and "user" exist: nobody can tell which one holds the users."""
 
 
+class NoUserTable(Exception):
+    """Neither prosumer nor "user": not an EnerLink database, or not the one that was meant."""
+
+
+def wrong_database(database):
+    """The one line every command gives on a database that has neither user table."""
+    return (
+        f'wrong database: {database!r} has neither table prosumer nor "user"; '
+        "check DATABASE_URL or --database"
+    )
+
+
+def require_user_table(cursor):
+    """The user table; NoUserTable, with the line that says what to do, when there is none."""
+    found = user_table(cursor)
+    if found is None:
+        cursor.execute("SELECT current_database()")
+        raise NoUserTable(wrong_database(cursor.fetchone()[0]))
+    return found
+
+
 def user_table(cursor):
     """The user table, or None when the database has neither prosumer nor "user"."""
     cursor.execute(USER_TABLES)

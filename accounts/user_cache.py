@@ -82,7 +82,7 @@ def check_patterns(patterns):
         if not pattern or pattern[0] in "*?[\\":
             raise UnsafePattern(
                 f"pattern {pattern!r} does not start with literal text, so it could match every key of the "
-                "database; give the old backend's prefix, e.g. 'prosumer:*'"
+                "database; give the old backend's prefix, e.g. 'prosumer:*'; nothing was removed"
             )
 
 
@@ -139,7 +139,10 @@ def clear_user_cache(alias="default", patterns=None, include_current=False, dry_
         for pattern in patterns:
             sweep.legacy_keys[pattern] = remove(client, client.scan_iter(match=pattern, count=BATCH), dry_run)
     except redis.RedisError as error:
-        raise CacheUnreachable(f"Redis at {masked(url)} failed: {str(error).rstrip('.')}") from error
+        raise CacheUnreachable(
+            f"Redis at {masked(url)} failed: {str(error).rstrip('.')}; start Redis or fix CACHE_URL, "
+            "then run this again"
+        ) from error
     finally:
         client.close()
     return sweep

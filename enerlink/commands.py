@@ -1,14 +1,29 @@
 """One line and an exit code, never a traceback, for what goes wrong around a management command.
 
-A deploy log must say in one line what happened and what to do. ``OneLineErrors``
-(a mixin for ``BaseCommand``) turns the usual failures into a ``CommandError``:
+A deploy log must say in one line what happened and what to do, and a deploy script
+must be able to branch on the exit code. Every command of the project goes through
+``OneLineErrors`` (a mixin for ``BaseCommand``, as Django's ``run_from_argv`` is for
+``CommandError``), and every exit code means the same thing in each of them:
+
+====  ======================================================================================
+0     done, passed, or nothing to do
+1     the command ran and the answer is no: a check failed, the database's state refused
+      it, it is blocked, a lock was busy, a step stopped midway (what it left is said)
+2     it could not run here: bad usage or option, an invalid setting, no connection,
+      the wrong database, a role or session that cannot do it; nothing was attempted
+====  ======================================================================================
+
+The mixin turns into that one line:
 
 * an unknown option or a bad argument (exit 2, as argparse does, but one line);
 * an invalid setting of the project, found before anything is done (exit 2);
 * a database that cannot be reached: wrong host, port, name, role or password (exit 2);
+* the command's own outcomes, the exceptions of its service named in ``outcomes``
+  with their exit code;
 * an error of the database while the command works (exit 1): a role without a
   privilege, a read-only connection, a backend terminated or a connection lost,
-  or anything else PostgreSQL refuses, with its SQLSTATE.
+  or anything else PostgreSQL refuses, with its SQLSTATE;
+* anything else, however deep its cause (exit 1), unless ``--traceback`` asks for it.
 
 The refusals of the project's own SQL (messages that start with ``enerlink <step>: ``)
 are shown with their hint, without that prefix.
@@ -22,11 +37,12 @@ from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils.connection import ConnectionDoesNotExist
 
+EXIT_DONE = 0
 EXIT_STOPPED = 1
 EXIT_CANNOT_RUN = 2
 
 # Every refusal of the project's migration SQL starts with this ("enerlink rename: ...").
-REFUSAL = re.compile(r"^enerlink [a-z]+: ")
+REFUSAL = re.compile(r"^enerlink [a-z_]+: ")
 LOST_CONNECTION_STATES = ("57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004")
 
 
@@ -136,14 +152,22 @@ def connect_or_stop(alias):
         ) from None
 
 
+def one_line(text):
+    """Every line of a message joined into one, so that a deploy log keeps it whole."""
+    return "; ".join(line.strip() for line in str(text).strip().splitlines() if line.strip())
+
+
 class OneLineErrors:
-    """Mixin for a BaseCommand: usage, settings and database errors as one line and an exit code.
+    """Mixin for a BaseCommand: usage, settings, outcomes and database errors as one line and an exit code.
 
     ``connects`` says whether the command works on the database of its ``--database``
     option (default ``default``): it is then connected before ``handle`` runs.
+    ``outcomes`` maps the exceptions of the command's service to their exit code
+    (subclasses before their bases); their text is the line.
     """
 
     connects = True
+    outcomes = {}
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -157,6 +181,23 @@ class OneLineErrors:
         return parser
 
     def execute(self, *args, **options):
+        try:
+            return self.execute_checked(*args, **options)
+        except CommandError as error:
+            line = one_line(error)
+            self.stopped(line, error.returncode, options, getattr(error, "outcome", None))
+            raise CommandError(line, returncode=error.returncode) from None
+        except Exception as error:
+            if options.get("traceback"):
+                raise
+            line = (
+                f"stopped by an unexpected {type(error).__name__}: {one_line(first_line(error))}. "
+                "Run it again with --traceback for the details"
+            )
+            self.stopped(line, EXIT_STOPPED, options, error)
+            raise CommandError(line, returncode=EXIT_STOPPED) from None
+
+    def execute_checked(self, *args, **options):
         from accounts.settings_checks import settings_problems
 
         problems = settings_problems()
@@ -168,6 +209,11 @@ class OneLineErrors:
             return super().execute(*args, **options)
         except CommandError:
             raise
+        except tuple(self.outcomes) as error:
+            code = next(code for kind, code in self.outcomes.items() if isinstance(error, kind))
+            stop = CommandError(str(error), returncode=code)
+            stop.outcome = error
+            raise stop from None
         except ConnectionDoesNotExist as error:
             raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from None
         except (DatabaseError, psycopg.Error) as error:
@@ -177,3 +223,9 @@ class OneLineErrors:
     def doing(self):
         """``(during, consequence)`` of a database failure now: what the command was doing, what it left."""
         return "", ""
+
+    def stopped(self, line, code, options, outcome):
+        """Called with the one line before the command exits with ``code``: e.g. to print it as JSON too.
+
+        ``outcome`` is the exception of ``outcomes`` (or the unexpected one) that stopped it, if any.
+        """

@@ -134,19 +134,19 @@ def test_only_this_applications_stale_keys_go(redis_db):
 def test_unreachable_redis_and_a_bad_cache_url_are_one_line(redis_db):
     _, _, tag = redis_db
     down = manage("clear_user_cache", env=cache_env(tag, 1, CACHE_URL="redis://:s3cret@127.0.0.1:9/0"))
-    assert down.returncode == 1
+    assert down.returncode == 2
     assert down.stderr.strip().splitlines() == [
         "CommandError: Redis at redis://:***@127.0.0.1:9/0 failed: Error 111 connecting to 127.0.0.1:9. "
         "Connection refused; start Redis or fix CACHE_URL, then run this again"
     ]
     bad = manage("clear_user_cache", env=cache_env(tag, 1, CACHE_URL="memcached://cache.internal:11211"))
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "enerlink: CACHE_URL must be a Redis URL (redis://host:6379/0, rediss://... or unix://...), got "
         "'memcached://cache.internal:11211'; unset it for the local-memory cache."
     ]
     everything = manage("clear_user_cache", "--pattern", "*", env=cache_env(tag, 1))
-    assert everything.returncode == 1
+    assert everything.returncode == 2
     assert everything.stderr.strip().splitlines() == [
         "CommandError: pattern '*' does not start with literal text, so it could match every key of the "
         "database; give the old backend's prefix, e.g. 'prosumer:*'; nothing was removed"

@@ -54,7 +54,7 @@ def test_a_database_that_cannot_be_reached_is_one_line_and_exit_2(owner_role, co
 
 def test_a_malformed_database_url_is_one_line():
     result = manage_at("not-a-url", "migrate")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert assert_one_line(result.stderr) == (
         "enerlink: DATABASE_URL is not a database URL (Scheme '://' is unknown): "
         "set it to postgresql://USER:PASSWORD@HOST:PORT/NAME."
@@ -262,3 +262,113 @@ def test_the_report_on_a_legacy_database_never_adopted_is_one_line(legacy_db, st
     assert line.startswith("CommandError: not migrated: table prosumer still present in database")
     assert line.endswith("run manage.py migrate")
     assert scratch.schema_dump(legacy_db) == before
+
+
+# Every command that works on a database, against the same bad inputs (issue 20): one line on stderr,
+# the exit code of the project's table (enerlink/commands.py: 1 the answer is no, 2 could not run),
+# and the database left exactly as it was.
+DATABASE_COMMANDS = {
+    "migrate": ("migrate",),
+    "verify": ("verify_user_migration",),
+    "preflight": ("verify_user_migration", "--preflight"),
+    "repair": ("repair_user_migration",),
+    "repair_apply": ("repair_user_migration", "--apply"),
+    "compat_install": ("user_rename_compat", "install"),
+    "compat_status": ("user_rename_compat", "status"),
+    "upgrade_older_shape": ("upgrade_older_shape", "--apply"),
+}
+
+FOREIGN_TABLES = (
+    "CREATE TABLE orders (id serial PRIMARY KEY, customer varchar); "
+    "CREATE TABLE order_line (id serial PRIMARY KEY, order_id int REFERENCES orders)"
+)
+
+# (state, command) -> (exit code, text the one line holds); a state's commands not named here exit 0.
+WRONG_DATABASE = (
+    'wrong database: {name!r} has neither table prosumer nor "user"; check DATABASE_URL or --database'
+)
+BAD_INPUT_ANSWERS = {
+    ("legacy", "verify"): (1, "not migrated: table prosumer still present in database {name!r}"),
+    ("legacy", "repair"): (2, "nothing to repair: table prosumer in database {name!r} was never renamed"),
+    ("legacy", "repair_apply"): (
+        2,
+        "nothing to repair: table prosumer in database {name!r} was never renamed",
+    ),
+    ("legacy", "compat_status"): (1, "compatibility schema enerlink_prosumer is not installed"),
+    ("empty", "compat_status"): (1, "compatibility schema enerlink_prosumer is not installed"),
+    ("foreign", "migrate"): (
+        2,
+        "this is not an EnerLink database: schema public holds 2 table(s) of another",
+    ),
+    ("foreign", "compat_status"): (1, "compatibility schema enerlink_prosumer is not installed"),
+    **{
+        (state, command): (2, WRONG_DATABASE)
+        for state in ("empty", "foreign")
+        for command in DATABASE_COMMANDS
+        if command not in ("migrate", "compat_status")
+    },
+}
+
+
+# Not bad input: migrate adopts a legacy database and creates an empty one (tests above), and the
+# compatibility schema is installed on a legacy database (tests/test_compat.py).
+BAD_INPUTS = [
+    (state, command)
+    for state in ("legacy", "empty", "foreign")
+    for command in DATABASE_COMMANDS
+    if not (command in ("migrate", "compat_install") and state == "legacy")
+    and not (command == "migrate" and state == "empty")
+]
+
+
+def bad_database(state, scratch_db, legacy_db):
+    if state == "legacy":
+        return legacy_db
+    database = scratch_db()
+    if state == "foreign":
+        with database.connect() as conn:
+            conn.execute(FOREIGN_TABLES)
+    return database
+
+
+@pytest.mark.parametrize(("state", "command"), BAD_INPUTS, ids=["-".join(case) for case in BAD_INPUTS])
+def test_every_database_command_answers_a_bad_database_in_one_line(scratch_db, legacy_db, state, command):
+    database = bad_database(state, scratch_db, legacy_db)
+    before = scratch.schema_dump(database)
+    result = database.manage(*DATABASE_COMMANDS[command], check=False)
+    code, text = BAD_INPUT_ANSWERS.get((state, command), (0, ""))
+    if code == 0:
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    else:
+        assert result.returncode == code, result.stdout + result.stderr
+        assert text.format(name=database.name) in assert_one_line(result.stderr)
+    assert scratch.schema_dump(database) == before
+
+
+@pytest.mark.parametrize("command", [*DATABASE_COMMANDS, "clear_user_cache"])
+def test_every_command_without_its_server_is_one_line_and_exit_2(command):
+    if command == "clear_user_cache":
+        result = manage_at(
+            scratch.server_url("postgres"), "clear_user_cache", env={"CACHE_URL": "redis://127.0.0.1:1/0"}
+        )
+        assert result.returncode == 2
+        assert "start Redis or fix CACHE_URL" in assert_one_line(result.stderr)
+        return
+    result = manage_at("postgresql://enerlink_owner@127.0.0.1:1/enerlink", *DATABASE_COMMANDS[command])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert assert_one_line(result.stderr).startswith("CommandError: could not connect to the database:")
+
+
+@pytest.mark.parametrize("command", [*DATABASE_COMMANDS, "clear_user_cache"])
+def test_every_command_refuses_an_unknown_option_and_an_invalid_setting_in_one_line(created_db, command):
+    args = ("clear_user_cache",) if command == "clear_user_cache" else DATABASE_COMMANDS[command]
+    result = created_db.manage(*args, "--bogus", check=False)
+    assert result.returncode == 2
+    assert assert_one_line(result.stderr) == (
+        f"manage.py {args[0]}: unrecognized arguments: --bogus (see manage.py {args[0]} --help)"
+    )
+    result = created_db.manage(*args, check=False, env={"ENERLINK_RENAME_LOCK_TIMEOUT": "abc"})
+    assert result.returncode == 2
+    assert assert_one_line(result.stderr).startswith(
+        "CommandError: ENERLINK_RENAME_LOCK_TIMEOUT='abc' is not a"
+    )

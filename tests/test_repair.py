@@ -569,8 +569,8 @@ def test_bad_input_is_one_line(adopted_db, renamed_db, scratch_db, login_role):
     no_table = repair(empty, "--apply")
     assert no_table.returncode == 2
     assert one_line(no_table) == (
-        f'CommandError: wrong database: {empty.name!r} has neither table "user" nor prosumer; '
-        "check DATABASE_URL"
+        f'CommandError: wrong database: {empty.name!r} has neither table prosumer nor "user"; '
+        "check DATABASE_URL or --database"
     )
 
     stranger = login_role("enerlink_repair_stranger")

@@ -19,7 +19,7 @@ def test_without_database_url_and_debug_off_the_project_refuses_to_start(tmp_pat
     """A production pod that lost DATABASE_URL must not start a database of its own in the app folder."""
     data_dir = tmp_path / "pgdata"
     result = manage("migrate", env=production_env(ENERLINK_PGDATA=str(data_dir)))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "enerlink: DATABASE_URL is not set and DEBUG is off: set DATABASE_URL to the production database "
         "(the embedded PostgreSQL is a development default and only starts with DEBUG on)."
@@ -31,7 +31,7 @@ def test_the_development_secret_key_is_refused_with_debug_off(owner_role):
     env = production_env(DATABASE_URL=scratch.server_url("postgres"))
     env.pop("SECRET_KEY")
     result = manage("check", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("enerlink: DEBUG is off but SECRET_KEY is the development key.")
 
@@ -41,7 +41,7 @@ def test_a_malformed_number_in_the_production_settings_is_one_line():
         DATABASE_URL="postgresql://enerlink@db.invalid/enerlink", SECURE_HSTS_SECONDS="a year"
     )
     result = manage("check", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "enerlink: SECURE_HSTS_SECONDS must be a whole number of seconds, not 'a year'."
     ]

@@ -137,7 +137,7 @@ def test_a_wrong_database_exits_2_with_one_line_and_the_right_one_passes(scratch
     result = database.manage("verify_user_migration", check=False)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f'CommandError: wrong database: {database.name!r} has neither table "user" nor prosumer; '
+        f'CommandError: wrong database: {database.name!r} has neither table prosumer nor "user"; '
         "check DATABASE_URL or --database"
     ]
     result = database.manage("verify_user_migration", check=False, env={"DATABASE_URL": renamed_db.url})

@@ -145,11 +145,7 @@ def user_table(cursor):
         ) from error
     if table is None:
         cursor.execute("SELECT current_database()")
-        database = cursor.fetchone()[0]
-        raise CompatError(
-            f'database {database!r} has no user table (neither prosumer nor "user"): '
-            "check DATABASE_URL or --database"
-        )
+        raise CompatError(catalog.wrong_database(cursor.fetchone()[0]))
     return table
 
 

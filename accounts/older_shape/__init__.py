@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import connections
 
+from accounts import catalog
 from enerlink.durations import duration_ms
 
 UPGRADE_SQL = (Path(__file__).resolve().parent / "upgrade.sql").read_text()
@@ -25,6 +26,7 @@ def _run(alias, lock_timeout=None, plan=False):
     """Run ``upgrade.sql`` in one transaction; return the notices it raised."""
     notices = []
     with connections[alias].cursor() as cursor:
+        catalog.require_user_table(cursor)
         raw = cursor.connection
         raw.add_notice_handler(lambda diag: notices.append(diag.message_primary))
         with raw.transaction():

@@ -177,9 +177,7 @@ def read_state(cursor, expected_tables):
             "holds the users; drop or rename the stray one, then run the repair again"
         ) from error
     if found is None:
-        raise CannotRepair(
-            f'wrong database: {database!r} has neither table "user" nor prosumer; check DATABASE_URL'
-        )
+        raise CannotRepair(catalog.wrong_database(database))
     if not found.renamed:
         raise CannotRepair(
             f"nothing to repair: table prosumer in database {database!r} was never renamed; run manage.py "

@@ -5,6 +5,7 @@ import time
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
+from accounts import catalog
 from accounts.facts import rename_recorded
 from accounts.verification.context import Context
 from accounts.verification.expectations import user_model
@@ -66,10 +67,7 @@ def ensure_verifiable(connection):
             f"not migrated: table prosumer still present in database {database!r}, run manage.py migrate"
         )
     if not has_user:
-        raise CannotVerify(
-            f'wrong database: {database!r} has neither table "user" nor prosumer; '
-            "check DATABASE_URL or --database"
-        )
+        raise CannotVerify(catalog.wrong_database(database))
 
 
 @precondition(AFTER_RENAME)

@@ -7,12 +7,15 @@ One line says what was removed; a failure is one line too, and running it again
 finishes the job.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts import user_cache
+from enerlink.commands import EXIT_CANNOT_RUN, OneLineErrors
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
+    connects = False  # it works on the cache of CACHE_URL, not on a database
+    outcomes = {user_cache.UnsafePattern: EXIT_CANNOT_RUN, user_cache.CacheUnreachable: EXIT_CANNOT_RUN}
     help = (
         "Remove this application's stale cache keys after the rename: Django's keys of other CACHE_VERSIONs "
         "and the old backend's keys (ENERLINK_LEGACY_CACHE_PATTERNS), by SCAN + UNLINK. Never FLUSHALL."
@@ -40,8 +43,4 @@ class Command(BaseCommand):
         except user_cache.NotRedis as error:
             self.stdout.write(str(error))
             return
-        except user_cache.UnsafePattern as error:
-            raise CommandError(f"{error}; nothing was removed") from error
-        except user_cache.CacheUnreachable as error:
-            raise CommandError(f"{error}; start Redis or fix CACHE_URL, then run this again") from error
         self.stdout.write(sweep.describe())

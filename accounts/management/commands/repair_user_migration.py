@@ -10,17 +10,20 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 
 from accounts import repair
 from accounts.repair import render
+from enerlink.commands import EXIT_CANNOT_RUN, EXIT_STOPPED, OneLineErrors
 from enerlink.durations import invalid_duration
 
-EXIT_FAILED = 1
-EXIT_CANNOT_RUN = 2
 
-
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
+    outcomes = {
+        repair.CannotRepair: EXIT_CANNOT_RUN,
+        repair.RepairBlocked: EXIT_STOPPED,
+        repair.StepFailed: EXIT_STOPPED,
+    }
     help = (
         "Repair a database renamed by the guide's script or by hand: print the plan (SQL, locks, scans); "
         "--apply runs it. Exit 0 done, 1 blocked or a step failed, 2 cannot run here."
@@ -43,10 +46,6 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default: default).")
 
     def handle(self, *args, apply, as_json, lock_timeout, undo_sql, database, **options):
-        if database not in connections:
-            raise CommandError(
-                f"unknown database alias {database!r} (see DATABASES in settings)", returncode=2
-            )
         timeout = lock_timeout or settings.ENERLINK_RENAME_LOCK_TIMEOUT
         if invalid_duration(timeout):
             raise CommandError(
@@ -62,7 +61,7 @@ class Command(BaseCommand):
                 plan = repair.plan_repair(database)
                 self.show(plan, policy, as_json)
                 if plan.blockers:
-                    raise CommandError(repair.apply.blocked_message(plan), returncode=EXIT_FAILED)
+                    raise CommandError(repair.apply.blocked_message(plan), returncode=EXIT_STOPPED)
                 if not plan.empty and not as_json:
                     self.stdout.write("\nTo run it: python manage.py repair_user_migration --apply")
                 return
@@ -76,12 +75,10 @@ class Command(BaseCommand):
                 if as_json
                 else (lambda plan: self.show(plan, policy, False, applying=True)),
             )
-        except repair.CannotRepair as error:
-            raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from error
-        except (repair.RepairBlocked, repair.StepFailed) as error:
+        except (repair.RepairBlocked, repair.StepFailed):
             if as_json and planned:  # the plan it stopped in, for a script to read
                 self.show(planned[0], policy, as_json)
-            raise CommandError(str(error), returncode=EXIT_FAILED) from error
+            raise
         if as_json:
             applied = [vars(step) for step in result.steps]
             self.stdout.write(

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from accounts import older_shape
+from accounts import catalog, older_shape
 from enerlink.commands import EXIT_CANNOT_RUN, OneLineErrors
 from enerlink.durations import invalid_duration
 
 
 class Command(OneLineErrors, BaseCommand):
+    outcomes = {catalog.NoUserTable: EXIT_CANNOT_RUN, catalog.AmbiguousUserTable: EXIT_CANNOT_RUN}
     help = (
         "Bring a legacy database of the older shape (kWh columns, trade_orders_cache) to the real one: "
         "print what would change; --apply runs it in one transaction. Exit 0 done, 1 refused, 2 cannot run."

@@ -3,15 +3,14 @@
 Thin over ``accounts.compat`` (docs/compat.md). Every failure is one line on
 stderr, and nothing was changed.
 
-Exit status:
+Exit status (the project's table, enerlink/commands.py):
   0  install: installed, healed or already current; remove: removed, or nothing to remove;
      status: installed and current
   1  install / remove: a lock could not be had within the lock timeout (the line names who holds it):
-     run it again; status: installed but not current (run install to heal it)
-  2  refused or could not run: bad input, a schema that is not ours, no user table, missing privileges,
+     run it again; status: not installed, or installed but not current (run install)
+  2  could not run: bad input, a schema that is not ours, no user table, missing privileges,
      objects that are not ours in the schema or built on its views, a session whose search_path holds
      the schema, no connection; status: also a lock it could not have within the lock timeout
-  3  status: not installed
 """
 
 import json
@@ -20,18 +19,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
 from accounts import compat
+from enerlink.commands import EXIT_CANNOT_RUN, EXIT_STOPPED, OneLineErrors
 
 ACTIONS = ("install", "status", "remove")
-EXIT_NOT_CURRENT = 1
-EXIT_REFUSED = 2
-EXIT_NOT_INSTALLED = 3
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
+    outcomes = {compat.Busy: EXIT_STOPPED, compat.CompatError: EXIT_CANNOT_RUN}
     help = (
         "Install, inspect or remove the compatibility schema: views under the legacy names (prosumer, "
         "prosumer_id, ...) over the real tables, for old instances during a rolling deploy. "
-        "Exit 0 done, 1 busy (retry) or not current, 2 refused, 3 not installed (status)."
+        "Exit 0 done, 1 busy (retry), not installed or not current (status), 2 could not run."
     )
 
     def add_arguments(self, parser):
@@ -56,30 +54,27 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, schema, database, lock_timeout, application_names, as_json, **options):
         if action is None:
-            raise CommandError("no action given: use install, status or remove", returncode=EXIT_REFUSED)
+            raise CommandError("no action given: use install, status or remove", returncode=EXIT_CANNOT_RUN)
         if action not in ACTIONS:
             raise CommandError(
-                f"unknown action {action!r}: use install, status or remove", returncode=EXIT_REFUSED
+                f"unknown action {action!r}: use install, status or remove", returncode=EXIT_CANNOT_RUN
             )
-        try:
-            if action == "install":
-                self.stdout.write(
-                    compat.install(schema, using=database, lock_timeout=lock_timeout).describe()
-                )
-            elif action == "remove":
-                result = compat.remove(
-                    schema, using=database, lock_timeout=lock_timeout, application_names=application_names
-                )
-                self.stdout.write(result.describe())
-            else:
+        if action == "install":
+            self.stdout.write(compat.install(schema, using=database, lock_timeout=lock_timeout).describe())
+        elif action == "remove":
+            result = compat.remove(
+                schema, using=database, lock_timeout=lock_timeout, application_names=application_names
+            )
+            self.stdout.write(result.describe())
+        else:
+            try:
                 found = compat.status(
                     schema, using=database, application_names=application_names, lock_timeout=lock_timeout
                 )
-                self.show_status(found, as_json)
-        except compat.CompatError as error:
-            # status keeps exit 1 for "not current": a lock it could not have means it could not run.
-            code = EXIT_REFUSED if action == "status" else error.exit_code
-            raise CommandError(str(error), returncode=code) from error
+            except compat.Busy as error:
+                # status keeps exit 1 for its answer: a lock it could not have means it could not run.
+                raise CommandError(str(error), returncode=EXIT_CANNOT_RUN) from None
+            self.show_status(found, as_json)
 
     def show_status(self, found, as_json):
         if as_json:
@@ -88,18 +83,18 @@ class Command(BaseCommand):
             self.stdout.write(describe_status(found))
         if not found.installed:
             raise CommandError(
-                f"compatibility schema {found.schema} is not installed", returncode=EXIT_NOT_INSTALLED
+                f"compatibility schema {found.schema} is not installed", returncode=EXIT_STOPPED
             )
         if not found.ours:
             raise CommandError(
                 f"schema {found.schema} exists but was not created by user_rename_compat",
-                returncode=EXIT_REFUSED,
+                returncode=EXIT_CANNOT_RUN,
             )
         if not found.current:
             raise CommandError(
                 f"compatibility schema {found.schema} is not current ({len(found.problems)} problem(s)): "
                 f'run "manage.py user_rename_compat install --schema {found.schema}" to heal it',
-                returncode=EXIT_NOT_CURRENT,
+                returncode=EXIT_STOPPED,
             )
 
 

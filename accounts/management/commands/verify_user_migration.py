@@ -16,23 +16,24 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accounts import services, verification
+from enerlink.commands import EXIT_CANNOT_RUN, EXIT_STOPPED, OneLineErrors
 
-EXIT_FAILED = 1
-EXIT_CANNOT_RUN = 2
 STATUS_STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skipped": "dim"}
 DETAIL_LINES = 12
 ALWAYS_DETAILED = {"relationship_sample"}
 REPORT_WIDTH = 120
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
+    printed = False  # the report was printed: a failure after it is only its last line
+    outcomes = {verification.NotMigrated: EXIT_STOPPED, verification.CannotVerify: EXIT_CANNOT_RUN}
     help = (
         "Verify that the prosumer -> user rename left the database right: keys, columns, orphans, indexes, "
         "names, code, table identity, comments, migrations. "
@@ -72,10 +73,6 @@ class Command(BaseCommand):
     def handle(
         self, *args, database, as_json, fast, no_store, count, preflight, allow_logical_replication, **options
     ):
-        if database not in connections:
-            return self.stop(
-                EXIT_CANNOT_RUN, f"unknown database alias {database!r} (see DATABASES in settings)", as_json
-            )
         console = Console(
             file=self.stdout, highlight=False, width=None if self.stdout.isatty() else REPORT_WIDTH
         )
@@ -92,17 +89,13 @@ class Command(BaseCommand):
                 store=False,
                 options={"allow_logical_replication": allow_logical_replication},
             )
-        try:
-            if as_json or not sys.stderr.isatty():
-                result = services.verify_and_store(**run)
-            else:
-                result = self.run_with_progress(run)
-        except verification.NotMigrated as error:
-            return self.stop(EXIT_FAILED, str(error), as_json)
-        except verification.CannotVerify as error:
-            return self.stop(EXIT_CANNOT_RUN, str(error), as_json)
+        if as_json or not sys.stderr.isatty():
+            result = services.verify_and_store(**run)
+        else:
+            result = self.run_with_progress(run)
 
         report = result.report
+        self.printed = True
         if as_json:
             self.stdout.write(
                 _json_dumps(
@@ -119,7 +112,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{'preflight' if preflight else 'verification'} failed: "
                 f"{report.count(verification.FAIL)} check(s) failed",
-                returncode=EXIT_FAILED,
+                returncode=EXIT_STOPPED,
             )
 
     def run_with_progress(self, run):
@@ -182,11 +175,11 @@ class Command(BaseCommand):
         for name, fix in fixes:
             self.stdout.write(f"-- {name}\n{fix}")
 
-    def stop(self, code, reason, as_json):
-        if as_json:
-            outcome = "not_migrated" if code == EXIT_FAILED else "error"
-            self.stdout.write(_json_dumps({"outcome": outcome, "reason": reason, "checks": []}))
-        raise CommandError(reason, returncode=code)
+    def stopped(self, line, code, options, outcome):
+        """With --json, a report that did not run is a JSON object too (a failed one was printed already)."""
+        if options.get("as_json") and not self.printed:
+            kind = "not_migrated" if isinstance(outcome, verification.NotMigrated) else "error"
+            self.stdout.write(_json_dumps({"outcome": kind, "reason": line, "checks": []}))
 
 
 def _describe(check):

@@ -19,10 +19,7 @@ def checks_before_rename(connection):
             table = "both"
         if table is None:
             cursor.execute("SELECT current_database()")
-            raise CannotVerify(
-                f'wrong database: {cursor.fetchone()[0]!r} has neither table prosumer nor "user"; '
-                "check DATABASE_URL or --database"
-            )
+            raise CannotVerify(catalog.wrong_database(cursor.fetchone()[0]))
     preflight = registered_checks(BEFORE_RENAME)
     state = [registered for registered in preflight if registered.name == STATE_CHECK]
     if table == "both":
