@@ -14,11 +14,9 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import services, verification
 from accounts.models import RenameJournalEntry, User, VerificationRun
+from accounts.verification.results import OUTCOME_COLOURS, STATUS_COLOURS
 from energy.models import SmartMeter, Wallet
 from enerlink.admin_base import LargeTableAdmin
-
-OUTCOME_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e"}
-STATUS_COLOURS = {"pass": "#1a7f37", "fail": "#cf222e", "warn": "#9a6700", "skipped": "#57606a"}
 
 
 class WalletInline(admin.TabularInline):

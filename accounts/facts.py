@@ -17,6 +17,8 @@ JOURNAL_TABLE = "user_rename_journal"
 # The initial migrations that adopt (or create) the legacy tables.
 ADOPTION_MIGRATIONS = (("accounts", "0001_initial"), ("energy", "0001_initial"))
 MIGRATIONS_TABLE = MigrationRecorder.Migration._meta.db_table
+# The SQL of each referential action, by its code in pg_constraint (confdeltype, confupdtype).
+REFERENTIAL_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 # PostgreSQL's limit on the length of a name (NAMEDATALEN - 1).
 MAX_NAME_LENGTH = 63
 

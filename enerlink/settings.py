@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_extensions",
     "accounts",
     "energy",
-    "enerlink.devtools",
 ]
+if DEBUG:
+    # Development tooling (demo, build_legacy_data, lint_migrations; graph_models, shell_plus): a
+    # production deploy, with DEBUG off, has none of its commands.
+    INSTALLED_APPS += ["django_extensions", "enerlink.devtools"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

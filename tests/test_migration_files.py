@@ -8,6 +8,8 @@ SQL it runs sits in ``.sql`` files next to it, which ``manage.py sqlmigrate`` pr
 """
 
 import ast
+import json
+import re
 import sys
 
 import pytest
@@ -84,3 +86,33 @@ def test_the_rename_is_named_once_and_its_sql_agrees():
     assert "left(fk.tbl_name || '_' || new_column || '_fkey', 63)" in sql
     assert facts.canonical_key_name("wallet", "user_id") == "wallet_user_id_fkey"
     assert facts.canonical_key_name("t" * 60, "user_id") == ("t" * 60 + "_user_id_fkey")[:63]
+
+
+def jsonb_constant(sql, name):
+    """The value of ``<name> constant jsonb := '...'`` in a DO block of the rename's SQL."""
+    found = re.search(rf"{name} constant jsonb := '(.*?)';", sql, re.DOTALL)
+    assert found, f"no constant {name} in the rename's SQL"
+    return json.loads(found.group(1))
+
+
+def test_the_names_and_comments_the_rename_gives_are_the_ones_the_models_declare():
+    """The forward SQL spells index names and comments (it imports no project code); the models own them."""
+    from accounts.models import User
+
+    sql = (
+        scratch.PROJECT_ROOT / "accounts" / "migrations" / "0003_rename_prosumer_to_user.forward.sql"
+    ).read_text()
+    keys = [field for field in User._meta.related_objects if field.field.db_constraint]
+    key_fields = {f"{key.related_model._meta.db_table}.{key.field.column}": key.field for key in keys}
+    declared_indexes = {
+        column: index.name
+        for column, field in key_fields.items()
+        for index in field.model._meta.indexes
+        if index.fields == [field.name]
+    }
+    assert jsonb_constant(sql, "canonical") == declared_indexes
+    declared_comments = {f"user.{User._meta.pk.column}": User._meta.pk.db_comment} | {
+        column: field.db_comment for column, field in key_fields.items()
+    }
+    assert jsonb_constant(sql, "comments") == declared_comments
+    assert f"'{User._meta.db_table_comment}'" in sql

@@ -45,3 +45,12 @@ def test_a_malformed_number_in_the_production_settings_is_one_line():
     assert result.stderr.strip().splitlines() == [
         "enerlink: SECURE_HSTS_SECONDS must be a whole number of seconds, not 'a year'."
     ]
+
+
+def test_development_tooling_is_not_installed_in_production():
+    """With DEBUG off, the demo, the data builder and django_extensions' commands are not there at all."""
+    env = production_env(DATABASE_URL="postgresql://enerlink@127.0.0.1:1/enerlink")
+    for command in ("demo", "build_legacy_data", "lint_migrations", "graph_models"):
+        result = manage(command, "--help", env=env)
+        assert result.returncode == 1 and f"Unknown command: '{command}'" in result.stderr, result.stderr
+    assert manage("migrate", "--help", env=env).returncode == 0

@@ -16,7 +16,7 @@ matter to a live application:
 import re
 from dataclasses import dataclass
 
-from accounts.facts import truncate
+from accounts.facts import REFERENTIAL_ACTIONS, truncate
 
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
@@ -31,7 +31,6 @@ BLOCKS = {
     ROW_EXCLUSIVE: "blocks neither reads nor writes",
 }
 
-RULE_CLAUSES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 SIMPLE_NAME = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
@@ -94,17 +93,17 @@ class Rule:
         )
 
     def clause(self):
-        text = f"ON DELETE {RULE_CLAUSES[self.on_delete]}"
+        text = f"ON DELETE {REFERENTIAL_ACTIONS[self.on_delete]}"
         if self.on_update != "a":
-            text += f" ON UPDATE {RULE_CLAUSES[self.on_update]}"
+            text += f" ON UPDATE {REFERENTIAL_ACTIONS[self.on_update]}"
         if self.deferrable:
             text += " DEFERRABLE INITIALLY " + ("DEFERRED" if self.deferred else "IMMEDIATE")
         return text
 
     def describe(self):
-        text = f"ON DELETE {RULE_CLAUSES[self.on_delete]}"
+        text = f"ON DELETE {REFERENTIAL_ACTIONS[self.on_delete]}"
         if self.on_update != "a":
-            text += f", ON UPDATE {RULE_CLAUSES[self.on_update]}"
+            text += f", ON UPDATE {REFERENTIAL_ACTIONS[self.on_update]}"
         if self.deferrable:
             text += ", DEFERRABLE INITIALLY " + ("DEFERRED" if self.deferred else "IMMEDIATE")
         return text

@@ -15,7 +15,6 @@ PROJECT_APPS = ("accounts", "energy")
 
 # The database rule each on_delete stands for. PROTECT and DO_NOTHING are enforced by Django,
 # not the database: there the legacy rule is NO ACTION.
-RULE_NAMES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 MODEL_RULES = {models.CASCADE: "c", models.PROTECT: "a", models.DO_NOTHING: "a", models.RESTRICT: "r"}
 
 

@@ -16,10 +16,9 @@ it to run the report's own checks on a database already renamed by hand.
 
 from dataclasses import dataclass
 
-from accounts.verification.results import ERROR, WARNING
+from accounts.verification.results import AFTER_RENAME, BEFORE_RENAME, ERROR, WARNING
 
-AFTER_RENAME = "after_rename"
-BEFORE_RENAME = "before_rename"
+__all__ = ["AFTER_RENAME", "BEFORE_RENAME"]
 
 _REGISTRY = {}
 _PRECONDITIONS = {}

@@ -19,6 +19,14 @@ SKIPPED = "skipped"
 PASSED = "passed"
 FAILED = "failed"
 
+# The two suites: the report after the rename, the preflight before it.
+AFTER_RENAME = "after_rename"
+BEFORE_RENAME = "before_rename"
+
+# How a status and an outcome look, in the admin (CSS) and in the terminal (rich takes the same colours).
+STATUS_COLOURS = {PASS: "#1a7f37", FAIL: "#cf222e", WARN: "#9a6700", SKIPPED: "#57606a"}
+OUTCOME_COLOURS = {PASSED: STATUS_COLOURS[PASS], FAILED: STATUS_COLOURS[FAIL]}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -86,7 +94,7 @@ class VerificationReport:
     fast: bool = False
     counted: bool = False
     checks: list = field(default_factory=list)
-    suite: str = "after_rename"
+    suite: str = AFTER_RENAME
 
     @property
     def passed(self):

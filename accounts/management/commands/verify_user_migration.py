@@ -23,9 +23,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accounts import services, verification
+from accounts.verification.results import OUTCOME_COLOURS, STATUS_COLOURS
 from enerlink.commands import EXIT_CANNOT_RUN, EXIT_STOPPED, OneLineErrors
 
-STATUS_STYLES = {"pass": "green", "fail": "bold red", "warn": "yellow", "skipped": "dim"}
 DETAIL_LINES = 12
 ALWAYS_DETAILED = {"relationship_sample"}
 REPORT_WIDTH = 120
@@ -143,7 +143,7 @@ class Command(OneLineErrors, BaseCommand):
         table.add_column("result", no_wrap=True)
         table.add_column("what was found")
         for check in report.checks:
-            style = STATUS_STYLES[check.status]
+            style = f"bold {STATUS_COLOURS[check.status]}"
             table.add_row(
                 f"{check.name}\n[dim]{check.title}[/]",
                 check.severity,
@@ -151,7 +151,7 @@ class Command(OneLineErrors, BaseCommand):
                 _describe(check),
             )
         console.print(table)
-        outcome_style = "bold green" if report.passed else "bold red"
+        outcome_style = f"bold {OUTCOME_COLOURS[report.outcome]}"
         stored = f" Stored as verification run #{result.run.pk}." if result.run else ""
         if result.not_stored:
             stored = f" {result.not_stored[:1].upper()}{result.not_stored[1:]}."

@@ -15,8 +15,8 @@ Each problem comes with its fix: SQL that changes the key without a long lock
 
 from typing import NamedTuple
 
-from accounts.facts import canonical_key_name
-from accounts.verification.expectations import RULE_NAMES, expected_foreign_keys
+from accounts.facts import REFERENTIAL_ACTIONS, canonical_key_name
+from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 
@@ -57,7 +57,7 @@ class Key(NamedTuple):
 
 
 def rule_name(code):
-    return RULE_NAMES.get(code, code)
+    return REFERENTIAL_ACTIONS.get(code, code)
 
 
 def deferral(deferrable, deferred):

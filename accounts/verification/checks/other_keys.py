@@ -8,7 +8,8 @@ or its triggers off), which no app wants.
 """
 
 from accounts import catalog
-from accounts.verification.expectations import RULE_NAMES, expected_foreign_keys
+from accounts.facts import REFERENTIAL_ACTIONS
+from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import WARNING, failed, passed
 
@@ -27,7 +28,7 @@ def check_other_keys_to_user(ctx):
             continue  # a model's column, perhaps still under its legacy name (prosumer_names says so)
         line = (
             f"{key.table}.{key.column} ({key.name}, "
-            f"ON DELETE {RULE_NAMES.get(key.on_delete, key.on_delete)}) "
+            f"ON DELETE {REFERENTIAL_ACTIONS.get(key.on_delete, key.on_delete)}) "
             'references "user" but no model knows that column: another app\'s table? Its owner decides '
             "its rules"
         )
