@@ -124,12 +124,13 @@ class VerificationRunAdmin(admin.ModelAdmin):
     def check_table(self, run):
         rows = format_html_join(
             "\n",
-            '<tr class="check-{}"><td><strong>{}</strong><br>{}</td><td>{}</td>'
+            '<tr class="check-{}"><td><strong>{} {}</strong><br>{}</td><td>{}</td>'
             '<td style="color: {}; font-weight: bold">{}</td>'
             '<td>{}<ul style="margin: 4px 0 0 1em; padding: 0">{}</ul></td></tr>',
             (
                 (
                     check["name"],
+                    check.get("id", ""),  # runs stored before checks had IDs have none
                     check["name"],
                     check["title"],
                     check["severity"],

@@ -186,6 +186,8 @@ class OneLineErrors:
         except CommandError as error:
             line = one_line(error)
             self.stopped(line, error.returncode, options, getattr(error, "outcome", None))
+            if line == str(error):
+                raise  # as it is: Django prints its class (IndexPhaseStopped: ...)
             raise CommandError(line, returncode=error.returncode) from None
         except Exception as error:
             if options.get("traceback"):

@@ -162,6 +162,17 @@ def renamed_db(scratch_db, templates):
     return scratch_db(template=templates.get("renamed"))
 
 
+@pytest.fixture
+def verify_here(django_db_blocker):
+    """``verify(database, *args)`` of tests.verification_support, run in this process (never stored)."""
+    from tests.verification_support import verify_in_process
+
+    def run(database, *args):
+        return verify_in_process(database, django_db_blocker, *args)
+
+    return run
+
+
 @pytest.fixture(scope="session", autouse=True)
 def bake_legacy_columns():
     """model_bakery values for the legacy column types (UTC timestamps, unbounded numerics)."""

@@ -187,13 +187,13 @@ def slow_check():
     from accounts.verification import registry
     from accounts.verification.results import passed
 
-    @registry.check("slow_probe", "a query that sleeps", suite="test_slow")
+    @registry.check("T010", "slow_probe", "a query that sleeps", suite="test_slow")
     def slow_probe(ctx):
         ctx.value("SELECT pg_sleep(5)")
         return passed("slept")
 
     yield "test_slow"
-    registry._REGISTRY.pop(("test_slow", "slow_probe"))
+    registry._REGISTRY.pop(("test_slow", "T010"))
 
 
 def test_a_check_that_outruns_the_statement_timeout_is_skipped_not_waited_for(alice, slow_check):

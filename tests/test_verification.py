@@ -86,7 +86,7 @@ def test_the_readable_report_names_every_check(renamed_db):
     assert "PASSED: 0 failed, 3 warning(s), 1 skipped" in result.stdout
     # The fix of the stale function is printed below the table, whole, ready to copy.
     assert (
-        "-- broken_code\nCREATE OR REPLACE FUNCTION public.prosumer_trade_volume(p_prosumer_id "
+        "-- R070 broken_code\nCREATE OR REPLACE FUNCTION public.prosumer_trade_volume(p_prosumer_id "
         in result.stdout
     )
     assert '     WHERE "buyer_user_id" = p_prosumer_id OR "seller_user_id" = p_prosumer_id\n' in result.stdout

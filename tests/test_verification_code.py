@@ -2,7 +2,7 @@
 
 import json
 
-from tests.verification_support import execute, follow_fixes, problems, verify
+from tests.verification_support import execute, follow_fixes, problems
 
 STALE_PLPGSQL = """
 CREATE FUNCTION count_wallets(p varchar) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -28,9 +28,9 @@ def call(database, statement):
         return conn.execute(statement).fetchone()[0]
 
 
-def test_a_stale_plpgsql_function_nobody_calls_is_a_warning_and_its_fix_works(renamed_db):
+def test_a_stale_plpgsql_function_nobody_calls_is_a_warning_and_its_fix_works(renamed_db, verify_here):
     execute(renamed_db, [STALE_PLPGSQL], superuser=False)
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0
     broken = checks["broken_code"]
     assert broken["status"] == "warn"
@@ -47,14 +47,14 @@ def test_a_stale_plpgsql_function_nobody_calls_is_a_warning_and_its_fix_works(re
         raise AssertionError("the stale function ran")
     follow_fixes(renamed_db, report)
     assert call(renamed_db, "SELECT count_wallets('p-alice')") == 1
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0 and checks["broken_code"]["status"] == "pass", json.dumps(report, indent=1)
 
 
-def test_a_function_that_only_says_prosumer_works_and_is_told_apart(renamed_db):
+def test_a_function_that_only_says_prosumer_works_and_is_told_apart(renamed_db, verify_here):
     execute(renamed_db, [HARMLESS_PLPGSQL], superuser=False)
     assert call(renamed_db, "SELECT prosumer_greeting('p-alice')") == "prosumer p-alice has 1"
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0
     assert "function prosumer_greeting(character varying): still works" in problems(
         checks["prosumer_in_code"]
@@ -62,7 +62,7 @@ def test_a_function_that_only_says_prosumer_works_and_is_told_apart(renamed_db):
     assert "prosumer_greeting" not in problems(checks["broken_code"])
 
 
-def test_code_stored_parsed_before_the_rename_keeps_working(ready_db):
+def test_code_stored_parsed_before_the_rename_keeps_working(ready_db, verify_here):
     """A view and a BEGIN ATOMIC function are tracked in pg_depend: the rename renames what they name."""
     execute(
         ready_db,
@@ -76,14 +76,16 @@ def test_code_stored_parsed_before_the_rename_keeps_working(ready_db):
     ready_db.manage("migrate")
     assert call(ready_db, "SELECT wallets_of('p-alice')") == 1
     assert call(ready_db, "SELECT count(*) FROM prosumer_meters") == 1
-    code, report, checks, _ = verify(ready_db, "--no-store")
+    code, report, checks, _ = verify_here(ready_db)
     assert code == 0
     works = problems(checks["prosumer_in_code"])
     assert "view prosumer_meters: still works" in works
     assert "wallets_of" not in problems(checks["broken_code"])
 
 
-def test_a_stale_function_the_role_may_not_execute_is_read_instead_and_fixed_by_a_superuser(renamed_db):
+def test_a_stale_function_the_role_may_not_execute_is_read_instead_and_fixed_by_a_superuser(
+    renamed_db, verify_here
+):
     execute(
         renamed_db,
         [
@@ -93,7 +95,7 @@ def test_a_stale_function_the_role_may_not_execute_is_read_instead_and_fixed_by_
             "REVOKE EXECUTE ON FUNCTION trade_total(varchar) FROM PUBLIC",
         ],
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0
     assert (
         "function trade_total(character varying) fails when called: names seller_prosumer_id, which the "
@@ -105,11 +107,11 @@ def test_a_stale_function_the_role_may_not_execute_is_read_instead_and_fixed_by_
         for fix in checks["broken_code"]["fixes"]
     )
     follow_fixes(renamed_db, report)
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert checks["broken_code"]["status"] == "pass", json.dumps(report, indent=1)
 
 
-def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db):
+def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db, verify_here):
     """Every insert into the table runs it: the application's own writes fail."""
     execute(
         renamed_db,
@@ -121,18 +123,18 @@ def test_a_stale_function_behind_a_column_default_is_an_error(renamed_db):
         ],
         superuser=False,
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 1
     assert checks["broken_code"]["status"] == "fail"
     assert "used by default value for column meterId of table telemetry_aggregate" in problems(
         checks["broken_code"]
     )
     follow_fixes(renamed_db, report)
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0, json.dumps(report, indent=1)
 
 
-def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parses_it(renamed_db):
+def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parses_it(renamed_db, verify_here):
     execute(
         renamed_db,
         [
@@ -142,7 +144,7 @@ def test_a_stale_polymorphic_sql_function_is_read_since_the_validator_only_parse
         ],
         superuser=False,
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0
     assert "function owner_of(anyelement) fails when called: names prosumer_id, which the rename renamed" in (
         problems(checks["broken_code"])
@@ -159,7 +161,9 @@ BROKEN_UPSTREAM = [
 ]
 
 
-def test_trigger_functions_broken_before_the_rename_are_named_as_such_never_blamed_on_it(legacy_db):
+def test_trigger_functions_broken_before_the_rename_are_named_as_such_never_blamed_on_it(
+    legacy_db, verify_here
+):
     """The real database's two "WALLETS" triggers: a warning before and after, never the rename's failure."""
     preflight = legacy_db.manage("verify_user_migration", "--preflight", "--json", check=False)
     assert preflight.returncode == 0, preflight.stdout
@@ -167,7 +171,7 @@ def test_trigger_functions_broken_before_the_rename_are_named_as_such_never_blam
     assert before["broken_before_rename"]["status"] == "warn"
     assert [line.split(". Fix")[0] for line in before["broken_before_rename"]["details"]] == BROKEN_UPSTREAM
     legacy_db.manage("migrate")
-    code, _report, after, _ = verify(legacy_db, "--no-store")
+    code, _report, after, _ = verify_here(legacy_db)
     assert code == 0
     assert after["broken_before_rename"]["status"] == "warn"
     assert "the rename neither caused nor changes it" in after["broken_before_rename"]["summary"]
@@ -184,5 +188,5 @@ def test_trigger_functions_broken_before_the_rename_are_named_as_such_never_blam
         ],
         superuser=False,
     )
-    code, _report, fixed, _ = verify(legacy_db, "--no-store")
+    code, _report, fixed, _ = verify_here(legacy_db)
     assert (code, fixed["broken_before_rename"]["status"]) == (0, "pass")

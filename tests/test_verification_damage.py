@@ -13,7 +13,7 @@ import json
 import pytest
 
 from enerlink.devtools import scratch
-from tests.verification_support import all_fixes, execute, follow_fixes, problems, verify
+from tests.verification_support import all_fixes, execute, follow_fixes, problems
 
 GUIDE_SCRIPT = scratch.PROJECT_ROOT / "benchmarks" / "guide_all_in_one.sql"
 
@@ -26,11 +26,11 @@ BEGIN
 END $$
 """
 
-# (what was done to the renamed database as a superuser, {check that must fail: words it must say})
+# (what was done to the renamed database as a superuser, {ID of a check that must fail: words it must say})
 DAMAGE = {
     "duplicate key": (
         ['ALTER TABLE wallet ADD CONSTRAINT fk_wallet_user FOREIGN KEY (user_id) REFERENCES "user"(user_id)'],
-        {"foreign_keys": "column wallet.user_id has 2 foreign keys: fk_wallet_user, wallet_user_id_fkey"},
+        {"R030": "column wallet.user_id has 2 foreign keys: fk_wallet_user, wallet_user_id_fkey"},
     ),
     "CASCADE rule": (
         [
@@ -39,7 +39,7 @@ DAMAGE = {
             'REFERENCES "user"(user_id) ON DELETE CASCADE',
         ],
         {
-            "foreign_keys": "transaction_log_user_id_fkey on transaction_log.user_id is ON DELETE CASCADE; "
+            "R030": "transaction_log_user_id_fkey on transaction_log.user_id is ON DELETE CASCADE; "
             "the rule recorded before the rename was NO ACTION"
         },
     ),
@@ -51,7 +51,7 @@ DAMAGE = {
             'REFERENCES "user"(user_id) ON UPDATE CASCADE',
         ],
         {
-            "foreign_keys": "market_trade_buyer_user_id_fkey on market_trade.buyer_user_id is ON UPDATE "
+            "R030": "market_trade_buyer_user_id_fkey on market_trade.buyer_user_id is ON UPDATE "
             "CASCADE; "
             "the rule recorded before the rename was NO ACTION"
         },
@@ -59,7 +59,7 @@ DAMAGE = {
     "deferrable key (Django's stock RenameField)": (
         ["ALTER TABLE smart_meter ALTER CONSTRAINT smart_meter_user_id_fkey DEFERRABLE INITIALLY DEFERRED"],
         {
-            "foreign_keys": "smart_meter_user_id_fkey on smart_meter.user_id is DEFERRABLE INITIALLY "
+            "R030": "smart_meter_user_id_fkey on smart_meter.user_id is DEFERRABLE INITIALLY "
             "DEFERRED; "
             "recorded before the rename it was NOT DEFERRABLE"
         },
@@ -71,7 +71,7 @@ DAMAGE = {
             "REFERENCES wallet(wallet_address) NOT VALID",
         ],
         {
-            "foreign_keys": "idrs_conversion_user_id_fkey on idrs_conversion.user_id references "
+            "R030": "idrs_conversion_user_id_fkey on idrs_conversion.user_id references "
             'wallet(wallet_address), not "user"(user_id)\n'
             "idrs_conversion_user_id_fkey on idrs_conversion.user_id is NOT VALID"
         },
@@ -82,15 +82,12 @@ DAMAGE = {
             'ALTER TABLE wallet ADD CONSTRAINT wallet_user_id_fkey FOREIGN KEY (user_id) REFERENCES "user" '
             "NOT VALID",
         ],
-        {
-            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is NOT VALID: existing rows were never "
-            "checked"
-        },
+        {"R030": "wallet_user_id_fkey on wallet.user_id is NOT VALID: existing rows were never checked"},
     ),
     "key's triggers disabled": (
         ["ALTER TABLE wallet DISABLE TRIGGER ALL"],
         {
-            "foreign_keys": "wallet_user_id_fkey on wallet.user_id is not enforced: its trigger "
+            "R030": "wallet_user_id_fkey on wallet.user_id is not enforced: its trigger "
             "RI_ConstraintTrigger_c_"
         },
     ),
@@ -100,64 +97,55 @@ DAMAGE = {
             "WHERE tgrelid = '\"user\"'::regclass AND tgisinternal LOOP "
             "EXECUTE format('ALTER TABLE \"user\" ENABLE REPLICA TRIGGER %I', t.tgname); END LOOP; END $$"
         ],
-        {"foreign_keys": 'on "user" is enabled for replication sessions only'},
+        {"R030": 'on "user" is enabled for replication sessions only'},
     ),
     "key dropped": (
         ["ALTER TABLE token_blacklist DROP CONSTRAINT token_blacklist_user_id_fkey"],
-        {"foreign_keys": "column token_blacklist.user_id has no foreign key"},
+        {"R030": "column token_blacklist.user_id has no foreign key"},
     ),
     "primary key dropped, and every key with it": (
         ['ALTER TABLE "user" DROP CONSTRAINT user_pkey CASCADE'],
         {
-            "user_keys_and_defaults": 'table "user" has no primary key',
-            "foreign_keys": "column wallet.user_id has no foreign key",
+            "R020": 'table "user" has no primary key',
+            "R030": "column wallet.user_id has no foreign key",
         },
     ),
     "FK column turned into text": (
         ["ALTER TABLE idrs_conversion ALTER COLUMN user_id TYPE text"],
-        {"referencing_columns": "column idrs_conversion.user_id is text, the model says character varying"},
+        {"R040": "column idrs_conversion.user_id is text, the model says character varying"},
     ),
     "FK column narrowed": (
         ["ALTER TABLE smart_meter ALTER COLUMN user_id TYPE varchar(36)"],
-        {
-            "referencing_columns": "column smart_meter.user_id is character varying(36), "
-            "the model says character varying"
-        },
+        {"R040": "column smart_meter.user_id is character varying(36), the model says character varying"},
     ),
     "FK column nullable": (
         ["ALTER TABLE transaction_log ALTER COLUMN user_id DROP NOT NULL"],
-        {"referencing_columns": "column transaction_log.user_id is nullable, the model says NOT NULL"},
+        {"R040": "column transaction_log.user_id is nullable, the model says NOT NULL"},
     ),
     "partial unique index on email": (
         ["CREATE UNIQUE INDEX user_email_partial ON \"user\" (email) WHERE email LIKE '%@%'"],
-        {
-            "user_keys_and_defaults": "unique index user_email_partial on "
-            '"user"(email) does not enforce uniqueness'
-        },
+        {"R020": 'unique index user_email_partial on "user"(email) does not enforce uniqueness'},
     ),
     "default added to a timestamp": (
         ['ALTER TABLE "user" ALTER COLUMN created_at SET DEFAULT now()'],
-        {
-            "user_keys_and_defaults": 'column "user".created_at has default now(), '
-            "the model and the legacy schema say none"
-        },
+        {"R020": 'column "user".created_at has default now(), the model and the legacy schema say none'},
     ),
     "default added": (
         ["ALTER TABLE \"user\" ALTER COLUMN name SET DEFAULT 'anonymous'"],
-        {"user_keys_and_defaults": "column \"user\".name has default 'anonymous'::character varying"},
+        {"R020": "column \"user\".name has default 'anonymous'::character varying"},
     ),
     "user column of another type": (
         ['ALTER TABLE "user" ALTER COLUMN name TYPE text'],
-        {"user_table": 'column "user".name is text, the model says character varying'},
+        {"R010": 'column "user".name is text, the model says character varying'},
     ),
     "user column nullable": (
         ['ALTER TABLE "user" ALTER COLUMN email DROP NOT NULL'],
-        {"user_table": 'column "user".email is nullable, the model says NOT NULL'},
+        {"R010": 'column "user".email is nullable, the model says NOT NULL'},
     ),
     "index on other columns": (
         ["DROP INDEX idx_wallet_user_id", "CREATE INDEX idx_wallet_user_id ON wallet (wallet_name)"],
         {
-            "indexes": "index idx_wallet_user_id on wallet is on (wallet_name), the model says (user_id)\n"
+            "R120": "index idx_wallet_user_id on wallet is on (wallet_name), the model says (user_id)\n"
             "wallet.user_id has no valid index that leads with it"
         },
     ),
@@ -166,36 +154,36 @@ DAMAGE = {
             "DROP INDEX idx_wallet_user_active",
             "CREATE INDEX idx_wallet_user_active ON wallet (user_id, is_active) WHERE NOT is_active",
         ],
-        {"indexes": "index idx_wallet_user_active on wallet has WHERE (NOT is_active), the model says WHERE"},
+        {"R120": "index idx_wallet_user_active on wallet has WHERE (NOT is_active), the model says WHERE"},
     ),
     "index no longer partial": (
         [
             "DROP INDEX idx_wallet_user_active",
             "CREATE INDEX idx_wallet_user_active ON wallet (user_id, is_active)",
         ],
-        {"indexes": "index idx_wallet_user_active on wallet is not partial"},
+        {"R120": "index idx_wallet_user_active on wallet is not partial"},
     ),
     "index of another method": (
         [
             "DROP INDEX idx_idrsconversion_user_id",
             "CREATE INDEX idx_idrsconversion_user_id ON idrs_conversion USING hash (user_id)",
         ],
-        {"indexes": "index idx_idrsconversion_user_id on idrs_conversion uses hash, the model says btree"},
+        {"R120": "index idx_idrsconversion_user_id on idrs_conversion uses hash, the model says btree"},
     ),
     "index with a non-default operator class": (
         [
             "DROP INDEX idx_markettrade_buyer_user",
             "CREATE INDEX idx_markettrade_buyer_user ON market_trade (buyer_user_id varchar_pattern_ops)",
         ],
-        {"indexes": "index idx_markettrade_buyer_user on market_trade uses a non-default operator class"},
+        {"R120": "index idx_markettrade_buyer_user on market_trade uses a non-default operator class"},
     ),
     "index missing after migrate built it": (
         ["DROP INDEX idx_smartmeter_user_status"],
-        {"indexes": "index idx_smartmeter_user_status on smart_meter is missing"},
+        {"R120": "index idx_smartmeter_user_status on smart_meter is missing"},
     ),
     "model index INVALID": (
         ["UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_transactionlog_user_id'::regclass"],
-        {"indexes": "index idx_transactionlog_user_id on transaction_log is INVALID"},
+        {"R120": "index idx_transactionlog_user_id on transaction_log is INVALID"},
     ),
     "INVALID index of a failed build": (
         [
@@ -203,7 +191,7 @@ DAMAGE = {
             "VALUES ('0xa11ce2', 'p-alice', now(), 'GENERATED', true)",
             "CREATE UNIQUE INDEX CONCURRENTLY idx_wallet_one_per_user ON wallet (user_id)",
         ],
-        {"indexes": "index idx_wallet_one_per_user on wallet is INVALID"},
+        {"R120": "index idx_wallet_one_per_user on wallet is INVALID"},
     ),
     "leftovers named prosumer": (
         [
@@ -217,7 +205,7 @@ DAMAGE = {
             "trigger_set_timestamp()",
         ],
         {
-            "prosumer_names": "column smart_meter.prosumer_note\nenum type prosumer_status\ndomain "
+            "R060": "column smart_meter.prosumer_note\nenum type prosumer_status\ndomain "
             "prosumer_email\n"
             "index prosumer_wallet_name\nsequence prosumer_seq\nconstraint wallet.prosumer_name_check\n"
             "trigger wallet.prosumer_touch\nconstraint prosumer_email.prosumer_email_check"
@@ -226,7 +214,7 @@ DAMAGE = {
     "comment removed": (
         ["COMMENT ON COLUMN wallet.user_id IS NULL", "COMMENT ON TABLE \"user\" IS 'Prosumers'"],
         {
-            "comments": "column wallet.user_id: comment is None, expected 'Reference to user who owns this "
+            "R160": "column wallet.user_id: comment is None, expected 'Reference to user who owns this "
             "wallet'\n"
             "table user: comment is 'Prosumers', expected 'User accounts table (formerly prosumer)'"
         },
@@ -238,15 +226,15 @@ DAMAGE = {
             "wallet_audit()",
         ],
         {
-            "broken_code": "function wallet_audit() fails when called: names prosumer_id, which the rename "
+            "R070": "function wallet_audit() fails when called: names prosumer_id, which the rename "
             "renamed; used by trigger wallet_audit on table wallet"
         },
     ),
     "pending migration": (
         ["manage.py migrate energy 0002"],
         {
-            "migrations": "energy.0003_user_indexes_concurrently is pending",
-            "indexes": "index idx_wallet_user_id on wallet is missing",
+            "R150": "energy.0003_user_indexes_concurrently is pending",
+            "R120": "index idx_wallet_user_id on wallet is missing",
         },
     ),
     "renamed by other means: not recorded": (
@@ -257,7 +245,7 @@ DAMAGE = {
             "('accounts', '0004_verificationrun'), ('energy', '0002_rename_prosumer_fields'), "
             "('energy', '0003_user_indexes_concurrently'))",
         ],
-        {"migrations": "accounts.0003_rename_prosumer_to_user is not recorded as applied"},
+        {"R150": "accounts.0003_rename_prosumer_to_user is not recorded as applied"},
     ),
     "renamed by other means, without the journal": (
         [
@@ -267,7 +255,7 @@ DAMAGE = {
             "('accounts', '0003_rename_prosumer_to_user'), ('accounts', '0004_verificationrun'), "
             "('energy', '0002_rename_prosumer_fields'), ('energy', '0003_user_indexes_concurrently'))",
         ],
-        {"migrations": "accounts.0003_rename_prosumer_to_user is not recorded as applied"},
+        {"R150": "accounts.0003_rename_prosumer_to_user is not recorded as applied"},
     ),
 }
 
@@ -336,36 +324,38 @@ def test_every_damage_is_in_a_group():
 
 
 @pytest.mark.parametrize("group", list(GROUPS))
-def test_each_damage_is_named_then_repaired_by_the_fixes_given(renamed_db, group):
+def test_each_damage_is_named_then_repaired_by_the_fixes_given(renamed_db, group, verify_here):
     expected = {}
     for name in GROUPS[group]:
         statements, words = DAMAGE[name]
         damage(renamed_db, statements)
-        for check_name, lines in words.items():
-            expected.setdefault(check_name, []).extend(lines.splitlines())
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+        for check_id, lines in words.items():
+            expected.setdefault(check_id, []).extend(lines.splitlines())
+    code, report, _, _ = verify_here(renamed_db)
+    checks = {check["id"]: check for check in report["checks"]}
     assert (code, report["outcome"]) == (1, "failed"), json.dumps(report, indent=1)
-    for check_name, lines in expected.items():
-        assert checks[check_name]["status"] == "fail", (check_name, checks[check_name])
+    for check_id, lines in expected.items():
+        assert checks[check_id]["status"] == "fail", (check_id, checks[check_id])
         for line in lines:
-            assert line in problems(checks[check_name]), (check_name, line, problems(checks[check_name]))
-    assert any(check["fixes"] for check in report["checks"] if check["name"] in expected)
+            assert line in problems(checks[check_id]), (check_id, line, problems(checks[check_id]))
+    assert any(check["fixes"] for check in report["checks"] if check["id"] in expected)
 
     followed = follow_fixes(renamed_db, report)
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, _, _ = verify_here(renamed_db)
+    checks = {check["id"]: check for check in report["checks"]}
     assert code == 0, (followed, json.dumps(report, indent=1))
-    failing = [c["name"] for c in report["checks"] if c["status"] == "fail"]
+    failing = [check_id for check_id, check in checks.items() if check["status"] == "fail"]
     assert failing == []
     # What was repaired passes outright, and nothing is left to do but the fixture's own stale function.
-    for check_name in expected:
-        assert checks[check_name]["status"] == "pass", (check_name, checks[check_name])
-    assert all_fixes(report) == [] or set(all_fixes(report)) <= set(checks["broken_code"]["fixes"])
+    for check_id in expected:
+        assert checks[check_id]["status"] == "pass", (check_id, checks[check_id])
+    assert all_fixes(report) == [] or set(all_fixes(report)) <= set(checks["R070"]["fixes"])
 
 
-def test_a_database_renamed_by_the_guides_script_passes_once_every_fix_is_followed(adopted_db):
+def test_a_database_renamed_by_the_guides_script_passes_once_every_fix_is_followed(adopted_db, verify_here):
     """The guide's damage (second CASCADE keys, forgotten columns, missing indexes, no records), undone."""
     execute(adopted_db, [GUIDE_SCRIPT.read_text()])
-    code, report, checks, _ = verify(adopted_db, "--no-store")
+    code, report, checks, _ = verify_here(adopted_db)
     assert code == 1
     failing = {c["name"] for c in report["checks"] if c["status"] == "fail"}
     assert failing == {
@@ -377,7 +367,7 @@ def test_a_database_renamed_by_the_guides_script_passes_once_every_fix_is_follow
         "referencing_columns",
     }
     follow_fixes(adopted_db, report)
-    code, report, checks, _ = verify(adopted_db, "--no-store")
+    code, report, checks, _ = verify_here(adopted_db)
     assert code == 0, json.dumps(report, indent=1)
     assert all_fixes(report) == []
     # Nothing recorded the tables' identities before the guide's script ran: that stays a warning; so do
@@ -389,13 +379,13 @@ def warnings_of(report):
     return {check["name"] for check in report["checks"] if check["status"] == "warn"}
 
 
-def test_a_leftover_prosumer_table_and_a_lost_table_fail_without_a_fix_to_guess(renamed_db):
+def test_a_leftover_prosumer_table_and_a_lost_table_fail_without_a_fix_to_guess(renamed_db, verify_here):
     """Which table holds the users, or where a dropped table's rows went, only a person can say."""
     execute(
         renamed_db,
         ["CREATE TABLE prosumer (prosumer_id varchar PRIMARY KEY)", "DROP TABLE token_blacklist"],
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 1
     assert 'table prosumer still exists beside "user"' in problems(checks["user_table"])
     assert "table prosumer" in problems(checks["prosumer_names"])
@@ -403,7 +393,9 @@ def test_a_leftover_prosumer_table_and_a_lost_table_fail_without_a_fix_to_guess(
     assert not any("prosumer" in fix and "TABLE prosumer" in fix for fix in all_fixes(report))
 
 
-def test_orphans_let_in_while_the_triggers_were_off_are_listed_and_block_the_validation(renamed_db):
+def test_orphans_let_in_while_the_triggers_were_off_are_listed_and_block_the_validation(
+    renamed_db, verify_here
+):
     """Enabling the triggers does not check the rows written meanwhile: the orphans check names them."""
     execute(
         renamed_db,
@@ -413,7 +405,7 @@ def test_orphans_let_in_while_the_triggers_were_off_are_listed_and_block_the_val
             "VALUES ('0xghost', 'p-ghost', now(), 'GENERATED', true)",
         ],
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 1
     assert "wallet_user_id_fkey on wallet.user_id is not enforced" in problems(checks["foreign_keys"])
     orphans = problems(checks["orphans"])
@@ -425,12 +417,12 @@ def test_orphans_let_in_while_the_triggers_were_off_are_listed_and_block_the_val
     # A person decides: here the orphan goes. Then the fixes bring the key back, and the report passes.
     execute(renamed_db, ["DELETE FROM wallet WHERE wallet_address = '0xghost'"])
     follow_fixes(renamed_db, report)
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 0, json.dumps(report, indent=1)
     assert checks["foreign_keys"]["status"] == checks["orphans"]["status"] == "pass"
 
 
-def test_validating_a_key_with_orphans_behind_it_fails_and_changes_nothing(renamed_db):
+def test_validating_a_key_with_orphans_behind_it_fails_and_changes_nothing(renamed_db, verify_here):
     execute(
         renamed_db,
         [
@@ -441,7 +433,7 @@ def test_validating_a_key_with_orphans_behind_it_fails_and_changes_nothing(renam
             "NOT VALID",
         ],
     )
-    code, report, checks, _ = verify(renamed_db, "--no-store")
+    code, report, checks, _ = verify_here(renamed_db)
     assert code == 1
     assert "wallet.user_id: 1 orphan row(s)" in problems(checks["orphans"])
     assert checks["foreign_keys"]["fixes"] == [

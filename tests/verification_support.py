@@ -21,6 +21,31 @@ def verify(database, *args, env=None):
     return result.returncode, report, {check["name"]: check for check in report["checks"]}, result.stderr
 
 
+def verify_in_process(database, django_db_blocker, *args):
+    """What ``verify(database, "--no-store", *args)`` returns, computed in this process (the same service).
+
+    For tests about what the checks find, not about the command: no Python start, no Django set-up.
+    """
+    from accounts import services, verification
+    from tests.inprocess import django_alias
+
+    options = {"allow_logical_replication": "--allow-logical-replication" in args}
+    suite = verification.BEFORE_RENAME if "--preflight" in args else verification.AFTER_RENAME
+    with django_alias(database, django_db_blocker) as alias:
+        result = services.verify_and_store(
+            started_by="tests",
+            using=alias,
+            fast="--fast" in args,
+            count="--count" in args,
+            store=False,
+            suite=suite,
+            options=options,
+        )
+    report = json.loads(json.dumps(result.report.as_dict(), default=str))
+    code = 0 if result.report.passed else 1
+    return code, report, {check["name"]: check for check in report["checks"]}, ""
+
+
 def problems(check):
     return "\n".join(str(detail) for detail in check["details"])
 

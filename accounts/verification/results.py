@@ -63,6 +63,7 @@ def doubtful(summary, details=(), fixes=()):
 
 @dataclass
 class CheckResult:
+    id: str
     name: str
     title: str
     severity: str

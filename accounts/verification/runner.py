@@ -107,6 +107,7 @@ def run_check(registered, ctx, statement_timeout):
             if getattr(error.__cause__, "sqlstate", None) != "57014":  # query_canceled
                 raise
             return CheckResult(
+                registered.id,
                 registered.name,
                 registered.title,
                 registered.severity,
@@ -116,6 +117,7 @@ def run_check(registered, ctx, statement_timeout):
                 seconds=time.perf_counter() - started,
             )
     return CheckResult(
+        registered.id,
         registered.name,
         registered.title,
         registered.severity,
@@ -139,7 +141,9 @@ def cannot_read(registered, error):
 
 
 def skipped(registered, summary):
-    return CheckResult(registered.name, registered.title, registered.severity, SKIPPED, summary)
+    return CheckResult(
+        registered.id, registered.name, registered.title, registered.severity, SKIPPED, summary
+    )
 
 
 def run_verification(

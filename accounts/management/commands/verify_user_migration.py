@@ -27,7 +27,7 @@ from accounts.verification.results import OUTCOME_COLOURS, STATUS_COLOURS
 from enerlink.commands import EXIT_CANNOT_RUN, EXIT_STOPPED, OneLineErrors
 
 DETAIL_LINES = 12
-ALWAYS_DETAILED = {"relationship_sample"}
+ALWAYS_DETAILED = {"R170"}  # the relationship sample
 REPORT_WIDTH = 120
 
 
@@ -145,7 +145,7 @@ class Command(OneLineErrors, BaseCommand):
         for check in report.checks:
             style = f"bold {STATUS_COLOURS[check.status]}"
             table.add_row(
-                f"{check.name}\n[dim]{check.title}[/]",
+                f"{check.id} {check.name}\n[dim]{check.title}[/]",
                 check.severity,
                 f"[{style}]{check.status.upper()}[/]",
                 _describe(check),
@@ -165,7 +165,7 @@ class Command(OneLineErrors, BaseCommand):
 
     def print_fixes(self, report):
         """Every fix, whole and unwrapped so that it can be copied: one left out leaves the report failing."""
-        fixes = [(check.name, fix) for check in report.checks for fix in check.fixes]
+        fixes = [(f"{check.id} {check.name}", fix) for check in report.checks for fix in check.fixes]
         if not fixes:
             return
         self.stdout.write(
@@ -187,7 +187,7 @@ def _describe(check):
     lines = [check.summary]
     shown = (
         check.details
-        if check.status in (verification.FAIL, verification.WARN) or check.name in ALWAYS_DETAILED
+        if check.status in (verification.FAIL, verification.WARN) or check.id in ALWAYS_DETAILED
         else []
     )
     lines += [f"  - {verification.format_detail(detail)}" for detail in shown[:DETAIL_LINES]]

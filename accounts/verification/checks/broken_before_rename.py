@@ -16,7 +16,7 @@ from accounts.verification.results import WARNING, doubtful, passed
 TITLE = "trigger functions already broken, whatever the rename (a table they name does not exist)"
 
 
-@check("broken_before_rename", TITLE, severity=WARNING, suite=AFTER_RENAME)
+@check("R090", "broken_before_rename", TITLE, severity=WARNING, suite=AFTER_RENAME)
 def check_broken_before_rename(ctx):
     found = broken_trigger_functions(ctx.cursor)
     if not found:

@@ -91,7 +91,7 @@ def judged_code(ctx):
     return ctx.memo["judged_code"]
 
 
-@check("broken_code", "functions that no longer work after the rename")
+@check("R070", "broken_code", "functions that no longer work after the rename")
 def check_broken_code(ctx):
     used, unused, unknown, fixes = [], [], [], []
     for _kind, name, verdict, used_by, function in judged_code(ctx):
@@ -122,7 +122,7 @@ def check_broken_code(ctx):
     return passed("no function names what the rename renamed")
 
 
-@check("prosumer_in_code", "views and functions that still work but say prosumer", severity=WARNING)
+@check("R080", "prosumer_in_code", "views and functions that still work but say prosumer", severity=WARNING)
 def check_prosumer_in_code(ctx):
     found = [
         f"{kind} {name}: still works ({verdict.reason}); only its name, columns or text say prosumer"

@@ -37,7 +37,7 @@ def type_fix(ctx, table, column, wanted_type, problems):
     return [f"ALTER TABLE {table} ALTER COLUMN {ctx.quote(column)} TYPE {wanted_type};"]
 
 
-@check("referencing_columns", "FK columns: type, length and nullability")
+@check("R040", "referencing_columns", "FK columns: type, length and nullability")
 def check_referencing_columns(ctx):
     problems, fixes, details = [], [], []
     key = ctx.column(ctx.user_table, "user_id")

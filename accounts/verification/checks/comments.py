@@ -19,7 +19,7 @@ def comment_fix(ctx, table, column, wanted):
     return f"COMMENT ON COLUMN {ctx.quote(table)}.{ctx.quote(column)} IS {literal};"
 
 
-@check("comments", "table and column comments")
+@check("R160", "comments", "table and column comments")
 def check_comments(ctx):
     problems, details, fixes = [], [], []
     for (table, column), wanted in sorted(

@@ -11,7 +11,7 @@ from accounts.verification.registry import check
 from accounts.verification.results import WARNING, failed, passed
 
 
-@check("compat_schema", "no compatibility schema left installed", severity=WARNING)
+@check("R100", "compat_schema", "no compatibility schema left installed", severity=WARNING)
 def check_compat_schema(ctx):
     schemas = installed_schemas(ctx.cursor)
     if not schemas:

@@ -27,7 +27,7 @@ def counted_tables(ctx):
     return [(name, None) for name in names]
 
 
-@check("row_counts", "exact row counts (--count)", severity=WARNING, reads_rows=True, on_request=True)
+@check("R140", "row_counts", "exact row counts (--count)", severity=WARNING, reads_rows=True, on_request=True)
 def check_row_counts(ctx):
     fewer, details, total = [], [], 0
     for name, estimate in counted_tables(ctx):

@@ -180,7 +180,7 @@ def check_column(ctx, expected, problems, fixes, details):
     )
 
 
-@check("foreign_keys", "one FK per column, defined as before the rename, enforced")
+@check("R030", "foreign_keys", "one FK per column, defined as before the rename, enforced")
 def check_foreign_keys(ctx):
     problems, fixes, details = [], [], []
     expected_keys = expected_foreign_keys()

@@ -60,7 +60,7 @@ def judge_same_table(ctx, table, current, warnings, details, event):
         )
 
 
-@check("table_identity", "same tables and data files as at the rename")
+@check("R130", "table_identity", "same tables and data files as at the rename")
 def check_table_identity(ctx):
     recorded = ctx.recorded_identities
     if not recorded:

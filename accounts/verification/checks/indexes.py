@@ -135,7 +135,7 @@ def check_named_index(ctx, expected, problems, fixes, details):
         details.append(f"{expected.name} on {expected.table}: as the model defines it")
 
 
-@check("indexes", "named indexes as the models define them, FK columns indexed, no INVALID index")
+@check("R120", "indexes", "named indexes as the models define them, FK columns indexed, no INVALID index")
 def check_indexes(ctx):
     problems, fixes, details = [], [], []
     named = expected_named_indexes()

@@ -22,7 +22,7 @@ def record_rename_fixes(applied):
     return [*fixes, "manage.py migrate accounts 0003 --fake", "manage.py migrate"]
 
 
-@check("migrations", "migrations applied")
+@check("R150", "migrations", "migrations applied")
 def check_migrations(ctx):
     recorder = MigrationRecorder(ctx.connection)
     applied = set(recorder.applied_migrations()) if recorder.has_table() else set()

@@ -71,7 +71,7 @@ SELECT kind, name, fix, owned FROM found ORDER BY 1, 2
 """
 
 
-@check("prosumer_names", "no object still named prosumer")
+@check("R060", "prosumer_names", "no object still named prosumer")
 def check_prosumer_names(ctx):
     # The query's own % signs are doubled: the driver reads %(ns)s as its parameter.
     rows = ctx.rows(NAMES_WITH_PROSUMER, {"ns": ctx.namespace})

@@ -11,7 +11,7 @@ from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 
 
-@check("orphans", "no orphan rows", reads_rows=True)
+@check("R110", "orphans", "no orphan rows", reads_rows=True)
 def check_orphans(ctx):
     problems, details = [], []
     user = ctx.quote(ctx.user_table)

@@ -16,7 +16,7 @@ from accounts.verification.results import WARNING, failed, passed
 SILENT_TRIGGERS = "SELECT count(*) FROM pg_trigger WHERE tgconstraint = %s AND tgenabled NOT IN ('O', 'A')"
 
 
-@check("other_keys_to_user", 'keys to "user" that no model knows', severity=WARNING)
+@check("R050", "other_keys_to_user", 'keys to "user" that no model knows', severity=WARNING)
 def check_other_keys_to_user(ctx):
     # Not catalog.user_table(): a stray table prosumer beside "user" is another check's finding.
     user_oid = ctx.value("SELECT to_regclass(%s)::oid", [ctx.quote(ctx.user_table)])

@@ -7,7 +7,7 @@ from accounts.verification.results import WARNING, failed, passed
 SAMPLE_SIZE = 5
 
 
-@check("relationship_sample", "relationship sample (PII masked)", severity=WARNING)
+@check("R170", "relationship_sample", "relationship sample (PII masked)", severity=WARNING)
 def check_relationship_sample(ctx):
     if not (ctx.column_exists("wallet", "user_id") and ctx.column_exists("smart_meter", "user_id")):
         return failed("wallet.user_id or smart_meter.user_id is missing: the sample cannot be read")

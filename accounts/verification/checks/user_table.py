@@ -38,7 +38,7 @@ CURRENT_TIME = {
 }
 
 
-@check("user_table", 'table "user" matches the model')
+@check("R010", "user_table", 'table "user" matches the model')
 def check_user_table(ctx):
     problems, fixes = [], []
     if ctx.value("SELECT to_regclass('prosumer') IS NOT NULL"):
@@ -152,7 +152,7 @@ def key_problems(ctx, model):
     return problems, fixes, extras
 
 
-@check("user_keys_and_defaults", 'table "user": primary key, unique columns and defaults')
+@check("R020", "user_keys_and_defaults", 'table "user": primary key, unique columns and defaults')
 def check_user_keys_and_defaults(ctx):
     model = user_model()
     problems, fixes, extras = key_problems(ctx, model)

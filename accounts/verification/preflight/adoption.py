@@ -15,7 +15,12 @@ from accounts.verification.results import failed, passed
 from enerlink.commands import describe_database_error, refusal
 
 
-@check("adoption", "the tables hold every column the models read (migrate's own guard)", suite=BEFORE_RENAME)
+@check(
+    "P020",
+    "adoption",
+    "the tables hold every column the models read (migrate's own guard)",
+    suite=BEFORE_RENAME,
+)
 def check_adoption(ctx):
     try:
         with transaction.atomic(using=ctx.connection.alias):

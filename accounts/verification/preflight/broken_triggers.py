@@ -4,4 +4,6 @@ from accounts.verification.checks.broken_before_rename import TITLE, check_broke
 from accounts.verification.registry import BEFORE_RENAME, check
 from accounts.verification.results import WARNING
 
-check("broken_before_rename", TITLE, severity=WARNING, suite=BEFORE_RENAME)(check_broken_before_rename)
+check("P090", "broken_before_rename", TITLE, severity=WARNING, suite=BEFORE_RENAME)(
+    check_broken_before_rename
+)

@@ -79,6 +79,7 @@ def renamed_names(ctx, found):
 
 
 @check(
+    "P080",
     "prosumer_code",
     "views, functions, triggers and types naming prosumer",
     severity=WARNING,

@@ -55,6 +55,7 @@ def duplicates(ctx, table, columns, predicate):
 
 
 @check(
+    "P070",
     "exposed_rows",
     "no orphan or duplicate rows behind a NOT VALID key or an INVALID index",
     reads_rows=True,

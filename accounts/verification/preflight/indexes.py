@@ -10,7 +10,7 @@ SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, i.indisunique, 
 """
 
 
-@check("invalid_indexes", "no INVALID index on the tables", suite=BEFORE_RENAME)
+@check("P060", "invalid_indexes", "no INVALID index on the tables", suite=BEFORE_RENAME)
 def check_invalid_indexes(ctx):
     found = scope(ctx)
     problems = []

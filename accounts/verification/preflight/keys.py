@@ -33,7 +33,7 @@ def target_name(key):
     return facts.canonical_key_name(key.table_name, catalog.renamed_column(key.column))
 
 
-@check("referencing_keys", "each key can be renamed as it is", suite=BEFORE_RENAME)
+@check("P050", "referencing_keys", "each key can be renamed as it is", suite=BEFORE_RENAME)
 def check_referencing_keys(ctx):
     found = scope(ctx)
     problems, details = [], []

@@ -44,6 +44,7 @@ SELECT s.subname, s.subenabled,
 
 
 @check(
+    "P100",
     "logical_replication",
     "no logical replication of the tables (or the procedure followed)",
     suite=BEFORE_RENAME,

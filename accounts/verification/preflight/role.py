@@ -35,7 +35,7 @@ SELECT current_user, r.rolsuper,
 WRITTEN = {"django_migrations": "SELECT, INSERT, DELETE", "user_rename_journal": "SELECT, INSERT, DELETE"}
 
 
-@check("role", "the connecting role can rename (no superuser needed)", suite=BEFORE_RENAME)
+@check("P030", "role", "the connecting role can rename (no superuser needed)", suite=BEFORE_RENAME)
 def check_role(ctx):
     found = scope(ctx)
     owners = ctx.rows(OWNERS, {"tables": oid_list(found.table_oids), "ns": found.namespace})

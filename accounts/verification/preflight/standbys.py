@@ -24,7 +24,13 @@ SELECT r.pid, coalesce(r.application_name, ''), coalesce(host(r.client_addr), 'l
 IDLE_PHYSICAL_SLOTS = "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active"
 
 
-@check("standbys", "physical standbys (the lock is replayed there)", severity=WARNING, suite=BEFORE_RENAME)
+@check(
+    "P110",
+    "standbys",
+    "physical standbys (the lock is replayed there)",
+    severity=WARNING,
+    suite=BEFORE_RENAME,
+)
 def check_standbys(ctx):
     standbys = [
         f"standby pid {pid}: application {application!r} from {address}, {state}"

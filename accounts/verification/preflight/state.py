@@ -29,7 +29,7 @@ def checks_before_rename(connection):
     return preflight
 
 
-@check(STATE_CHECK, "not renamed yet", suite=BEFORE_RENAME)
+@check("P010", STATE_CHECK, "not renamed yet", suite=BEFORE_RENAME)
 def check_rename_state(ctx):
     try:
         table = catalog.user_table(ctx.cursor)

@@ -44,7 +44,7 @@ def session(pid, application, user, state, seconds):
     return f"pid {pid} (application {application!r}, user {user}, {state}, transaction open {seconds} s)"
 
 
-@check("blocking_transactions", "no long or idle transaction on the tables", suite=BEFORE_RENAME)
+@check("P040", "blocking_transactions", "no long or idle transaction on the tables", suite=BEFORE_RENAME)
 def check_blocking_transactions(ctx):
     timeout = settings.ENERLINK_RENAME_LOCK_TIMEOUT
     found = scope(ctx)
