@@ -13,13 +13,13 @@ from enerlink.durations import duration_ms, whole_number
 
 DURATION_SETTINGS = {
     "ENERLINK_RENAME_LOCK_TIMEOUT": "the budget of one attempt of the rename's lock phase",
-    "ENERLINK_RENAME_RETRY_WAIT": "the first wait before migrate retries the rename",
+    "ENERLINK_RENAME_RETRY_WAIT": "the first pause before trying again after a lock wait ran out",
     "ENERLINK_MIGRATE_LOCK_WAIT": "how long a migrate waits for another migrate of the same database",
     "ENERLINK_INDEX_LOCK_TIMEOUT": "how long each wait of a concurrent index build may last",
     "ENERLINK_ADMIN_VERIFY_STATEMENT_TIMEOUT": "how long each query of the admin's verification may run",
 }
 COUNT_SETTINGS = {
-    "ENERLINK_RENAME_LOCK_RETRIES": "how many times migrate retries the rename after a lock timeout",
+    "ENERLINK_RENAME_LOCK_RETRIES": "how many times to try again after a lock wait ran out (lock policy)",
 }
 
 

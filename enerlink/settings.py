@@ -187,8 +187,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # validates each value before migrate applies anything). Durations in PostgreSQL's syntax.
 # The budget of one attempt of the rename's lock phase: no session waits for the rename longer.
 ENERLINK_RENAME_LOCK_TIMEOUT = os.environ.get("ENERLINK_RENAME_LOCK_TIMEOUT", "2s")
-# How many times migrate retries the whole rename after its lock budget ran out (or a deadlock),
-# waiting ENERLINK_RENAME_RETRY_WAIT first, then twice as long each time, up to 10 times that.
+# The one lock policy (enerlink/lock_policy.py): how many times migrate retries the whole rename after
+# its lock budget ran out (or a deadlock), and the repair and the compatibility schema a step whose lock
+# wait ran out, waiting ENERLINK_RENAME_RETRY_WAIT first, then twice as long each time, up to 10 times that.
 ENERLINK_RENAME_LOCK_RETRIES = os.environ.get("ENERLINK_RENAME_LOCK_RETRIES", "3")
 ENERLINK_RENAME_RETRY_WAIT = os.environ.get("ENERLINK_RENAME_RETRY_WAIT", "3s")
 # How long a migrate waits for another migrate of the same database (a second deploy pod).

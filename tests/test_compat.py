@@ -30,6 +30,10 @@ VIEWS = {
 OLD_CLIENT_OPTIONS = f"-c search_path={SCHEMA},public"
 
 
+# The lock policy's retries (enerlink.lock_policy), with short pauses: 4 attempts in about a second.
+QUICK_RETRIES = {"ENERLINK_RENAME_LOCK_RETRIES": "3", "ENERLINK_RENAME_RETRY_WAIT": "50ms"}
+
+
 def compat(database, *args, env=None):
     result = database.manage("user_rename_compat", *args, check=False, env=env)
     assert "Traceback" not in result.stderr, result.stderr
@@ -283,14 +287,14 @@ def test_install_is_one_transaction_and_names_who_holds_a_table(legacy_db):
     holder_pid = holder.info.backend_pid
     try:
         started = time.monotonic()
-        result = compat(legacy_db, "install", "--lock-timeout", "300ms")
+        result = compat(legacy_db, "install", "--lock-timeout", "300ms", env=QUICK_RETRIES)
         elapsed = time.monotonic() - started
     finally:
         holder.rollback()
         holder.close()
     assert result.returncode == 1
     line = one_line(result)
-    assert "could not lock table public.wallet within lock_timeout 300ms" in line
+    assert "could not lock table public.wallet within lock_timeout 300ms (4 attempts)" in line
     assert f"pid {holder_pid} (AccessExclusiveLock on wallet" in line and "'long-migration'" in line
     assert 'Nothing was changed; re-run "manage.py user_rename_compat install' in line
     assert elapsed < 30  # bounded by the lock timeout, not by the holder
@@ -306,13 +310,13 @@ def test_status_waits_at_most_the_lock_timeout_behind_a_table_lock(legacy_db):
     holder.execute("LOCK TABLE smart_meter IN ACCESS EXCLUSIVE MODE")  # as a running rename does
     holder_pid = holder.info.backend_pid
     try:
-        result = compat(legacy_db, "status", "--lock-timeout", "300ms")
+        result = compat(legacy_db, "status", "--lock-timeout", "300ms", env=QUICK_RETRIES)
     finally:
         holder.rollback()
         holder.close()
     assert result.returncode == 2
     line = one_line(result)
-    assert "could not lock the tables within lock_timeout 300ms" in line
+    assert "could not lock the tables within lock_timeout 300ms (4 attempts)" in line
     assert f"pid {holder_pid} (AccessExclusiveLock on smart_meter" in line
     assert status(legacy_db)[0] == 0
 
@@ -338,11 +342,11 @@ def test_remove_waits_at_most_the_lock_timeout_names_the_session_and_changes_not
             "its last statement names prosumer",
         ]
         started = time.monotonic()
-        busy = compat(renamed_db, "remove", "--lock-timeout", "500ms")
+        busy = compat(renamed_db, "remove", "--lock-timeout", "500ms", env=QUICK_RETRIES)
         elapsed = time.monotonic() - started
         assert busy.returncode == 1
         line = one_line(busy)
-        assert f"could not lock the views of schema {SCHEMA} within lock_timeout 500ms" in line
+        assert f"could not lock the views of schema {SCHEMA} within lock_timeout 500ms (4 attempts)" in line
         assert f"pid {pid} (AccessShareLock on {SCHEMA}.prosumer" in line and "'enerlink-old-backend'" in line
         assert "Nothing was changed" in line and "(stop the old instances first)" in line
         assert elapsed < 30

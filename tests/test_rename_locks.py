@@ -234,7 +234,7 @@ def test_the_blocker_is_described_as_far_as_postgresql_lets_the_role_see(ready_d
         blocker.close()
     assert result.returncode == 1
     line = result.stderr.strip().splitlines()[-1]
-    assert f"held by pid {blocker_pid} (AccessShareLock, user postgres, application 'psql')" in line
+    assert f"held by pid {blocker_pid} (AccessShareLock on wallet, user postgres, application 'psql')" in line
     assert (
         f"PostgreSQL hides the state and start time of other roles' sessions from role {ready_db.owner} "
         f"(GRANT pg_read_all_stats TO {ready_db.owner} shows them)"

@@ -377,7 +377,13 @@ def test_a_lock_it_cannot_get_stops_it_in_one_line_naming_the_holder(adopted_db)
         holder.execute("LOCK TABLE wallet IN ACCESS SHARE MODE")
         holder_pid = holder.info.backend_pid
         started = time.monotonic()
-        result = repair(adopted_db, "--apply", "--lock-timeout", "100ms")
+        result = repair(
+            adopted_db,
+            "--apply",
+            "--lock-timeout",
+            "100ms",
+            env={"ENERLINK_RENAME_LOCK_RETRIES": "3", "ENERLINK_RENAME_RETRY_WAIT": "50ms"},
+        )
         elapsed = time.monotonic() - started
         holder.execute("ROLLBACK")
     assert result.returncode == 1

@@ -6,11 +6,13 @@ that no table needs any more and keeps the rest untouched (so a re-run heals a
 partial install and an up-to-date one takes no lock at all on the views).
 ``remove`` drops our views and the schema with RESTRICT, never CASCADE: an
 object someone else put in the schema, or built on one of its views, makes it
-refuse instead of vanishing with it. Both wait for each lock at most
-``lock_timeout`` and, when a lock cannot be had, roll back and name the
-sessions that hold it.
+refuse instead of vanishing with it. All three follow the project's lock policy
+(enerlink.lock_policy): each lock waited for at most ``lock_timeout``; a wait that
+runs out rolls the transaction back and is tried again after a pause, and after the
+last attempt the command stops naming the sessions that held the lock.
 """
 
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,18 +42,12 @@ from accounts.compat.inspection import (
 )
 from enerlink.commands import first_line
 from enerlink.durations import invalid_duration
+from enerlink.lock_policy import LockPolicy
+from enerlink.sessions import describe_holders
 
 LOCK_STATES = {"55P03", "40P01"}  # lock_not_available (lock_timeout), deadlock_detected
 DEFAULT_APPLICATION_NAMES = ["enerlink-old-backend"]
 
-HOLDERS = """
-SELECT string_agg(DISTINCT format('pid %%s (%%s on %%s, user %%s, application %%L, %%s since %%s)',
-                  a.pid, l.mode, l.relation::regclass, a.usename, a.application_name, a.state,
-                  to_char(coalesce(a.xact_start, a.backend_start), 'HH24:MI:SS')), '; ')
-  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
- WHERE l.relation = ANY (%s::oid[]) AND l.granted AND l.pid <> pg_backend_pid()
-   AND (l.mode = 'AccessExclusiveLock' OR NOT %s)
-"""
 # Privileges others hold on a table that a view can carry, and that its view lacks.
 MISSING_GRANTS = """
 SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END,
@@ -69,10 +65,6 @@ ORDER BY 1, 2
 
 def default_schema():
     return getattr(settings, "ENERLINK_COMPAT_SCHEMA", DEFAULT_SCHEMA)
-
-
-def default_lock_timeout():
-    return str(getattr(settings, "ENERLINK_RENAME_LOCK_TIMEOUT", "2s"))
 
 
 def default_application_names():
@@ -178,19 +170,25 @@ def set_lock_timeout(cursor, value):
 
 
 def run(using, action, schema, lock_timeout, work):
-    """Run ``work(cursor, waiting)`` in one transaction; turn every database refusal into a CompatError."""
+    """Run ``work(cursor, waiting)`` in one transaction, again after a lock wait that ran out (the lock
+    policy); turn every database refusal into a CompatError."""
     connection = connect(using)
-    waiting = Waiting()
-    try:
-        with transaction.atomic(using=using), connection.cursor() as cursor:
-            if lock_timeout is not None:
-                set_lock_timeout(cursor, lock_timeout)
-            return work(cursor, waiting)
-    except DatabaseError as error:
-        raise explain(connection, error, action, schema, lock_timeout, waiting) from error
+    policy = LockPolicy.from_settings(lock_timeout)
+    for attempt in range(1, policy.attempts + 1):
+        waiting = Waiting()
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                set_lock_timeout(cursor, policy.timeout)
+                return work(cursor, waiting)
+        except DatabaseError as error:
+            failure = explain(connection, error, action, schema, policy.timeout, waiting, attempt)
+            if not isinstance(failure, Busy) or attempt == policy.attempts:
+                raise failure from error
+        time.sleep(policy.wait_seconds(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def explain(connection, error, action, schema, lock_timeout, waiting):
+def explain(connection, error, action, schema, lock_timeout, waiting, attempts=1):
     """A one-line CompatError for a database error that rolled ``action`` back."""
     cause = pg_error(error)
     state = getattr(cause, "sqlstate", None)
@@ -198,13 +196,18 @@ def explain(connection, error, action, schema, lock_timeout, waiting):
     primary = getattr(diag, "message_primary", None) or first_line(error)
     retry = f'Nothing was changed; re-run "manage.py user_rename_compat {action} --schema {schema}"'
     if state in LOCK_STATES:
+        modes = ["AccessExclusiveLock"] if waiting.exclusive_holders_only else None
         try:
             with connection.cursor() as cursor:
-                cursor.execute(HOLDERS, [waiting.oids, waiting.exclusive_holders_only])
-                holders = cursor.fetchone()[0] or "a transaction that ended meanwhile"
+                holders = describe_holders(cursor, waiting.oids, modes)
         except DatabaseError:
             holders = "a session that could not be read (the connection failed)"
-        why = f" within lock_timeout {lock_timeout}: held by" if state == "55P03" else ": a deadlock with"
+        tries = f" ({attempts} attempts)" if attempts > 1 else ""
+        why = (
+            f" within lock_timeout {lock_timeout}{tries}: held by"
+            if state == "55P03"
+            else ": a deadlock with"
+        )
         return Busy(
             f"could not lock {waiting.what}{why} {holders}. {retry} once that transaction ends"
             + (" (stop the old instances first)" if action == "remove" else "")
@@ -244,7 +247,6 @@ def refuse_foreign_owner(cursor, definitions):
 def install(schema=None, using=DEFAULT_DB_ALIAS, lock_timeout=None):
     """Create or heal the schema so that it holds exactly today's views; return an InstallResult."""
     schema = check_schema_name(schema or default_schema())
-    lock_timeout = lock_timeout or default_lock_timeout()
     return run(
         using, "install", schema, lock_timeout, lambda cursor, waiting: _install(cursor, waiting, schema)
     )
@@ -334,7 +336,6 @@ def status(schema=None, using=DEFAULT_DB_ALIAS, application_names=None, lock_tim
     running rename: at most ``lock_timeout``.
     """
     schema = check_schema_name(schema or default_schema())
-    lock_timeout = lock_timeout or default_lock_timeout()
     names = default_application_names() if application_names is None else list(application_names)
 
     def work(cursor, waiting):
@@ -348,7 +349,6 @@ def status(schema=None, using=DEFAULT_DB_ALIAS, application_names=None, lock_tim
 def remove(schema=None, using=DEFAULT_DB_ALIAS, lock_timeout=None, application_names=None):
     """Drop our views and the schema (RESTRICT), or nothing; return a RemoveResult."""
     schema = check_schema_name(schema or default_schema())
-    lock_timeout = lock_timeout or default_lock_timeout()
     names = default_application_names() if application_names is None else list(application_names)
     return run(
         using, "remove", schema, lock_timeout, lambda cursor, waiting: _remove(cursor, waiting, schema, names)

@@ -16,6 +16,7 @@
 --   who holds that table; manage.py migrate then retries the whole transaction.
 
 -- Who holds a lock on a table, in words: what PostgreSQL shows this role, and how to see the rest.
+-- The same words as enerlink/sessions.py (HOLDERS), which the commands use (tests/test_sessions.py).
 CREATE OR REPLACE FUNCTION pg_temp.enerlink_holders(target regclass) RETURNS text
 LANGUAGE plpgsql AS $holders$
 DECLARE
@@ -23,21 +24,22 @@ DECLARE
     hidden boolean;
 BEGIN
     SELECT string_agg(
-               CASE WHEN h.pid IS NULL THEN format('a prepared transaction (%s; see pg_prepared_xacts)', h.modes)
-                    ELSE format('pid %s (%s, user %s, application %L%s)', h.pid, h.modes,
+               CASE WHEN h.pid IS NULL THEN format('a prepared transaction (%s on %s; see pg_prepared_xacts)',
+                                                   h.modes, h.relation)
+                    ELSE format('pid %s (%s on %s, user %s, application %L%s)', h.pid, h.modes, h.relation,
                                 coalesce(h.usename::text, 'none: a background process such as autovacuum'),
                                 coalesce(h.application_name, ''),
                                 CASE WHEN h.state IS NULL THEN ''
                                      ELSE format(', %s since %s', h.state, to_char(h.since, 'HH24:MI:SS')) END)
-               END, '; ' ORDER BY h.pid),
+               END, '; ' ORDER BY h.pid, h.relation),
            bool_or(h.pid IS NOT NULL AND h.usename IS NOT NULL AND h.state IS NULL)
       INTO described, hidden
-      FROM (SELECT l.pid, string_agg(DISTINCT l.mode, '+') AS modes, a.usename, a.application_name, a.state,
-                   coalesce(a.xact_start, a.backend_start) AS since
+      FROM (SELECT l.pid, l.relation::regclass::text AS relation, string_agg(DISTINCT l.mode, '+') AS modes,
+                   a.usename, a.application_name, a.state, coalesce(a.xact_start, a.backend_start) AS since
               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'relation' AND l.relation = target AND l.granted
                AND l.pid IS DISTINCT FROM pg_backend_pid()
-             GROUP BY l.pid, a.usename, a.application_name, a.state, a.xact_start, a.backend_start) h;
+             GROUP BY l.pid, l.relation, a.usename, a.application_name, a.state, a.xact_start, a.backend_start) h;
     IF described IS NULL THEN
         RETURN 'a transaction that ended meanwhile';
     END IF;

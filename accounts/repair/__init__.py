@@ -72,7 +72,9 @@ def run_repair(using=DEFAULT_DB_ALIAS, policy=None, progress=None, on_retry=None
         plan = _plan(conn, using)
         if before is not None:
             before(plan)
-        return plan, apply_plan(conn, plan, policy or LockPolicy(), progress=progress, on_retry=on_retry)
+        return plan, apply_plan(
+            conn, plan, policy or LockPolicy.from_settings(), progress=progress, on_retry=on_retry
+        )
 
 
 def recorded_steps(using=DEFAULT_DB_ALIAS):

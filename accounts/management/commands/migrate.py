@@ -28,10 +28,10 @@ from django.db.migrations.executor import MigrationExecutor
 
 from accounts.deploy.guard import refuse_foreign_database, refuse_shadowed_tables, refuse_unjournaled_reverse
 from accounts.deploy.lock import migrate_lock
-from accounts.deploy.retries import RETRYABLE_STATES, retry_wait_seconds, retryable
 from accounts.deploy.session import migrate_session
 from enerlink.commands import OneLineErrors, describe_database_error, refusal, sqlstate
-from enerlink.durations import setting_count, setting_ms
+from enerlink.durations import setting_ms
+from enerlink.lock_policy import RETRYABLE_STATES, LockPolicy, retryable
 
 
 class Command(OneLineErrors, DjangoMigrateCommand):
@@ -59,9 +59,9 @@ class Command(OneLineErrors, DjangoMigrateCommand):
                 return self.handle_with_retries(*args, **options)
 
     def handle_with_retries(self, *args, **options):
-        retries = setting_count("ENERLINK_RENAME_LOCK_RETRIES")
-        first_wait_ms = setting_ms("ENERLINK_RENAME_RETRY_WAIT")
-        for attempt in range(1, retries + 2):
+        policy = LockPolicy.from_settings()
+        retries = policy.retries
+        for attempt in range(1, policy.attempts + 1):
             self.current = None
             try:
                 return super().handle(*args, **options)
@@ -76,7 +76,7 @@ class Command(OneLineErrors, DjangoMigrateCommand):
                         f"ENERLINK_RENAME_LOCK_RETRIES={retries})",
                         returncode=code,
                     ) from None
-                wait = retry_wait_seconds(attempt, first_wait_ms)
+                wait = policy.wait_seconds(attempt)
                 self.stderr.write(
                     f"attempt {attempt} of {retries + 1} stopped ({RETRYABLE_STATES[sqlstate(error)]}): "
                     f"{self.first_sentence(error)}; nothing was changed, trying again in {wait:g} s"

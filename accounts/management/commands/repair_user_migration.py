@@ -52,7 +52,7 @@ class Command(OneLineErrors, BaseCommand):
                 f"--lock-timeout {timeout!r} is not a positive PostgreSQL duration (e.g. 2s, 500ms)",
                 returncode=EXIT_CANNOT_RUN,
             )
-        policy = repair.LockPolicy(timeout=str(timeout).strip())
+        policy = repair.LockPolicy.from_settings(timeout)
         try:
             if undo_sql:
                 self.stdout.write(render.undo_text(repair.recorded_steps(database)))
