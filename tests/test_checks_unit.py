@@ -5,6 +5,7 @@ as a team runs them; these ask one check at a time, on a database in a known sta
 by its stable ID and its structured result, never by the wording of a sentence.
 """
 
+import psycopg
 import pytest
 
 from accounts import repair
@@ -167,3 +168,36 @@ def test_the_planner_blocks_on_orphans_it_cannot_validate_away(renamed_db, in_pr
     assert [(blocker.kind, blocker.where, blocker.count) for blocker in plan.blockers] == [
         ("orphans", "wallet.user_id", 1)
     ]
+
+
+DYNAMIC_SQL_FUNCTIONS = [
+    # Breaks: the SQL it runs with EXECUTE names the table the rename renames.
+    "CREATE FUNCTION count_by_execute(p varchar) RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE n bigint; "
+    "BEGIN EXECUTE 'SELECT count(*) FROM prosumer WHERE prosumer_id = $1' INTO n USING p; RETURN n; END $$",
+    # Works: only a message says prosumer.
+    "CREATE FUNCTION count_with_notice(p varchar) RETURNS bigint LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE NOTICE 'prosumer %', p; RETURN (SELECT count(*) FROM wallet); END $$",
+]
+
+
+def test_one_rule_judges_a_function_before_and_after_the_rename(ready_db, in_process):
+    """EXECUTE '...prosumer...' breaks, a message that says prosumer does not: the preflight and the
+    report say the same, and calling the functions after the rename proves it."""
+    with ready_db.connect() as conn:
+        for statement in DYNAMIC_SQL_FUNCTIONS:
+            conn.execute(statement)
+    with in_process(ready_db) as alias:
+        before = run_checks(alias, BEFORE_RENAME)["P080"][1]
+    breaking_before = {line.split(":")[0] for line in before.details if "will stop working" in line}
+    assert "function count_by_execute(character varying)" in breaking_before
+    assert "function count_with_notice(character varying)" not in breaking_before
+    ready_db.manage("migrate")
+    with in_process(ready_db) as alias:
+        after = run_checks(alias, AFTER_RENAME)["R070"][1]
+    broken_after = " ".join(after.details)
+    assert "count_by_execute" in broken_after and "count_with_notice" not in broken_after
+    assert not any("count_by_execute" in fix for fix in after.fixes)  # a string is not rewritten
+    with ready_db.connect() as conn:
+        assert conn.execute("SELECT count_with_notice('p-alice')").fetchone()[0] >= 1
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT count_by_execute('p-alice')")

@@ -103,7 +103,7 @@ def check_broken_code(ctx):
                 used.append(f"{line}; used by {', '.join(used_by)}, which fail(s) with it")
             else:
                 unused.append(f"{line}; nothing in the database calls it (a client may)")
-            rewritten = stale_code.rewritten_definition(function, verdict.stale, ctx.quote)
+            rewritten = stale_code.rewritten_definition(function, verdict.stale, ctx.quote, verdict.dynamic)
             if rewritten:
                 fixes.append(rewritten if function.owned else f"{SUPERUSER}{rewritten}")
     if used:

@@ -1,14 +1,15 @@
 """Views, functions, triggers and types that name prosumer: which will stop working, which need a follow-up.
 
-How a function is judged is ``impact`` (one rule, shared with whatever reads
-code after the rename). Views keep working (PostgreSQL binds them to the table),
+How a function is judged is ``stale_code.judge_text``: the one rule, which the
+report applies after the rename too. Views keep working (PostgreSQL binds them to the table),
 but a view's own name and output columns keep saying prosumer. Triggers on the
 tables the rename touches are renamed with them; a trigger whose function will
 stop working makes every write that fires it fail after the rename. Types are
 not renamed (the table's own row type follows the table).
 """
 
-from accounts.verification.preflight.impact import function_impact
+from accounts.catalog import renamed_column
+from accounts.verification import stale_code
 from accounts.verification.preflight.scope import oid_list, scope
 from accounts.verification.registry import BEFORE_RENAME, check
 from accounts.verification.results import WARNING, doubtful, passed
@@ -25,7 +26,8 @@ NOT_FROM_EXTENSION = (
 
 FUNCTIONS = f"""
 SELECT p.oid, p.oid::regprocedure::text, p.proname ~* 'prosumer', l.lanname, p.prosqlbody IS NOT NULL,
-       p.prosrc
+       p.prosrc, CASE WHEN l.lanname = 'plpgsql' THEN pg_get_functiondef(p.oid) END,
+       coalesce(p.proargnames, '{{}}')
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace IN ({USER_NAMESPACES}) AND p.prokind IN ('f', 'p')
    AND {NOT_FROM_EXTENSION.format(catalog="pg_proc", oid="p.oid")}
@@ -70,6 +72,19 @@ SELECT t.oid::regtype::text,
 SEQUENCES = "SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = %s AND relname ~* 'prosumer'"
 
 
+def impact_line(language, verdict):
+    """What the rename will do to a function that ``verdict`` (stale_code) says breaks, or cannot be read."""
+    if verdict.state == stale_code.UNKNOWN:
+        return f"cannot be checked: {verdict.reason}; read it before the rename"
+    dynamic = (
+        f" (in SQL it runs with EXECUTE: {', '.join(sorted(verdict.dynamic))})" if verdict.dynamic else ""
+    )
+    return (
+        f"will stop working: its {language} body names {', '.join(sorted(verdict.stale))}{dynamic}, which "
+        "PostgreSQL looks up at each call; update it in the same deploy as the rename"
+    )
+
+
 def renamed_names(ctx, found):
     """The table, columns and sequences the rename renames, as code would name them."""
     names = {found.table.name, found.table.key}
@@ -91,16 +106,20 @@ def check_prosumer_code(ctx):
     names = renamed_names(ctx, found)
     breaking, follow_ups, unaffected = [], [], []
     breaking_oids, function_names = [], {}
-    for oid, signature, named, language, bound, source in ctx.rows(FUNCTIONS, {"tables": tables}):
-        impact = function_impact(language, bound, source, names)
+    gone = {name: renamed_column(name) for name in names}
+    rows = ctx.rows(FUNCTIONS, {"tables": tables})
+    for oid, signature, named, language, bound, source, definition, arguments in rows:
+        verdict = stale_code.judge_text(language, bound, definition, source, gone, arguments)
         function_names[oid] = signature
-        if impact.breaks:
+        if verdict.state != stale_code.WORKS:
             breaking_oids.append(oid)
-            breaking.append(f"function {signature}: {impact.reason}")
+            breaking.append(f"function {signature}: {impact_line(language, verdict)}")
         elif named:
-            follow_ups.append(f"function {signature}: {impact.reason}; its name still says prosumer")
+            follow_ups.append(
+                f"function {signature}: keeps working: {verdict.reason}; its name still says prosumer"
+            )
         else:
-            unaffected.append(f"function {signature}: {impact.reason}")
+            unaffected.append(f"function {signature}: keeps working: {verdict.reason}")
     for name, table, renamed_with_table, function in ctx.rows(
         TRIGGERS, {"tables": tables, "breaking": breaking_oids}
     ):
