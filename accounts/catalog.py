@@ -67,6 +67,34 @@ SELECT c.oid, c.conname, c.conrelid, c.conrelid::regclass::text, t.relname, a.at
 """
 
 
+# Views of the schema whose name, columns or text say prosumer.
+CODE_VIEWS = r"""
+SELECT c.oid::regclass::text, CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END
+  FROM pg_class c
+ WHERE c.relnamespace = %(ns)s AND c.relkind IN ('v', 'm')
+   AND (c.relname ~* 'prosumer' OR pg_get_viewdef(c.oid) ~* 'prosumer'
+        OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname ~* 'prosumer'))
+ ORDER BY 1
+"""
+
+# Functions and procedures of the schema (not an extension's) whose name, arguments or text say prosumer.
+CODE_FUNCTIONS = r"""
+SELECT p.oid, p.oid::regprocedure::text, l.lanname, p.prosrc, p.prosqlbody IS NOT NULL,
+       coalesce(p.proargnames, '{}'),
+       EXISTS (SELECT 1 FROM pg_type t WHERE t.typtype = 'p' AND t.typname LIKE 'any%%'
+                 AND (t.oid = p.prorettype OR t.oid = ANY (p.proargtypes))),
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END,
+       pg_has_role(p.proowner, 'USAGE')
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = %(ns)s AND p.prokind IN ('f', 'p') AND l.lanname NOT IN ('internal', 'c')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                     AND d.deptype = 'e')
+   AND (p.proname ~* 'prosumer' OR p.prosrc ~* 'prosumer'
+        OR array_to_string(coalesce(p.proargnames, '{}'), ' ') ~* 'prosumer')
+ ORDER BY 2
+"""
+
+
 class AmbiguousUserTable(Exception):
     """Both prosumer and "user" exist: nobody can tell which one holds the users."""
 

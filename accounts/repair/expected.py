@@ -1,7 +1,7 @@
 """What a repaired database looks like: what the models declare, named the way the rename names things.
 
 The models say which columns reference the user (and with which ON DELETE rule),
-which indexes exist and which comments are set; ``accounts.verification.expectations``
+which indexes exist and which comments are set; ``accounts.expectations``
 reads them, for the report and for this repair alike. The names follow the rename
 (``accounts/migrations/0003_rename_prosumer_to_user.forward.sql``): a key is
 ``<table>_<column>_fkey``, a plain single-column index on a key column takes the
@@ -12,13 +12,13 @@ keeps the two equal), else ``idx_<table without underscores>_<column>``.
 from dataclasses import dataclass
 
 from accounts import catalog
-from accounts.facts import canonical_key_name, truncate
-from accounts.verification.expectations import (
+from accounts.expectations import (
     expected_comments,
     expected_foreign_keys,
     project_models,
     user_model,
 )
+from accounts.facts import canonical_key_name, truncate
 
 
 @dataclass(frozen=True)

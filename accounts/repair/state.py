@@ -251,11 +251,9 @@ def read_state(cursor, expected_tables):
 
 def _code_with_prosumer(cursor, namespace):
     """Views and functions that say prosumer: listed for a person, never changed by the repair."""
-    from accounts.verification.checks.code import FUNCTIONS, VIEWS
-
-    cursor.execute(VIEWS, {"ns": namespace})
+    cursor.execute(catalog.CODE_VIEWS, {"ns": namespace})
     found = [f"{kind} {name}" for name, kind in cursor.fetchall()]
-    cursor.execute(FUNCTIONS, {"ns": namespace})
+    cursor.execute(catalog.CODE_FUNCTIONS, {"ns": namespace})
     return found + [f"function {row[1]}" for row in cursor.fetchall()]
 
 

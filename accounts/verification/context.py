@@ -6,13 +6,13 @@ from functools import cached_property
 from django.db.migrations.executor import MigrationExecutor
 
 from accounts.catalog import legacy_column
-from accounts.facts import JOURNAL_TABLE
-from accounts.verification.expectations import (
+from accounts.expectations import (
     LEGACY_KEY_DEFINITION,
     KeyDefinition,
     expected_foreign_keys,
     user_model,
 )
+from accounts.facts import JOURNAL_TABLE
 
 
 @dataclass(frozen=True)

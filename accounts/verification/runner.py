@@ -6,9 +6,9 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.utils import timezone
 
 from accounts import catalog
+from accounts.expectations import user_model
 from accounts.facts import rename_recorded
 from accounts.verification.context import Context
-from accounts.verification.expectations import user_model
 from accounts.verification.registry import AFTER_RENAME, precondition, registered_checks, suite_precondition
 from accounts.verification.results import ERROR, FAIL, PASS, SKIPPED, WARN, CheckResult, VerificationReport
 from enerlink.commands import first_line

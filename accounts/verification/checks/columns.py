@@ -8,7 +8,7 @@ schema's one narrower column, token_blacklist.user_id varchar(255), is kept as
 it was), and of the same base type as "user".user_id.
 """
 
-from accounts.verification.expectations import expected_foreign_keys
+from accounts.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 from accounts.verification.sql_fixes import set_not_null_fixes

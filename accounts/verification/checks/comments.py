@@ -1,7 +1,7 @@
 """The table and column comments the models declare (the guide's) are in place."""
 
 from accounts.catalog import legacy_column
-from accounts.verification.expectations import expected_comments
+from accounts.expectations import expected_comments
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 

@@ -11,7 +11,7 @@ journaled, a table holding far fewer rows than then is named as a warning for a
 person to judge (a purge, an erasure, or a restore that lost data).
 """
 
-from accounts.verification.expectations import expected_foreign_keys
+from accounts.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import WARNING, failed, passed
 

@@ -15,8 +15,8 @@ Each problem comes with its fix: SQL that changes the key without a long lock
 
 from typing import NamedTuple
 
+from accounts.expectations import expected_foreign_keys
 from accounts.facts import REFERENTIAL_ACTIONS, canonical_key_name
-from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 

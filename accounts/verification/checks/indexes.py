@@ -16,7 +16,7 @@ pending): once applied, migrate never looks at the index again.
 from django.db import transaction
 
 from accounts import facts
-from accounts.verification.expectations import expected_foreign_keys, expected_named_indexes
+from accounts.expectations import expected_foreign_keys, expected_named_indexes
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 

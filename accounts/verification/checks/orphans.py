@@ -6,7 +6,7 @@ report gives the query that lists them; once they are resolved, the keys'
 fixes (VALIDATE CONSTRAINT) succeed.
 """
 
-from accounts.verification.expectations import expected_foreign_keys
+from accounts.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import failed, passed
 

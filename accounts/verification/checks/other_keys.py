@@ -8,8 +8,8 @@ or its triggers off), which no app wants.
 """
 
 from accounts import catalog
+from accounts.expectations import expected_foreign_keys
 from accounts.facts import REFERENTIAL_ACTIONS
-from accounts.verification.expectations import expected_foreign_keys
 from accounts.verification.registry import check
 from accounts.verification.results import WARNING, failed, passed
 

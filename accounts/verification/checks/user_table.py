@@ -2,7 +2,7 @@
 
 from django.db.models.functions import Now
 
-from accounts.verification.expectations import user_model
+from accounts.expectations import user_model
 from accounts.verification.registry import check
 from accounts.verification.results import doubtful, failed, passed
 from accounts.verification.sql_fixes import set_not_null_fixes
