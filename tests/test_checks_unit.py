@@ -85,26 +85,20 @@ def in_process(django_db_blocker):
     return enter
 
 
-def test_every_report_check_passes_a_database_renamed_by_migrate(renamed_db, in_process):
-    with in_process(renamed_db) as alias:
-        results = run_checks(alias, AFTER_RENAME)
+@pytest.mark.parametrize(
+    ("state", "suite", "ids"),
+    [("renamed_db", AFTER_RENAME, REPORT_IDS), ("ready_db", BEFORE_RENAME, PREFLIGHT_IDS)],
+    ids=["report_after_migrate", "preflight_before_it"],
+)
+def test_every_check_passes_its_database_but_for_the_fixtures_own_warnings(
+    request, in_process, state, suite, ids
+):
+    with in_process(request.getfixturevalue(state)) as alias:
+        results = run_checks(alias, suite)
     statuses = {
         check_id: outcome_status(registered, outcome) for check_id, (registered, outcome) in results.items()
     }
-    assert statuses == {
-        check_id: WARN if check_id in WARNS_ON_THE_FIXTURE else PASS for check_id in REPORT_IDS
-    }
-
-
-def test_every_preflight_check_passes_a_database_ready_to_rename(ready_db, in_process):
-    with in_process(ready_db) as alias:
-        results = run_checks(alias, BEFORE_RENAME)
-    statuses = {
-        check_id: outcome_status(registered, outcome) for check_id, (registered, outcome) in results.items()
-    }
-    assert statuses == {
-        check_id: WARN if check_id in WARNS_ON_THE_FIXTURE else PASS for check_id in PREFLIGHT_IDS
-    }
+    assert statuses == {check_id: WARN if check_id in WARNS_ON_THE_FIXTURE else PASS for check_id in ids}
     assert_warnings_name_their_objects(results)
 
 
