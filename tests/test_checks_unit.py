@@ -14,6 +14,7 @@ from accounts.verification.registry import AFTER_RENAME, BEFORE_RENAME, register
 from accounts.verification.results import PASS, WARN
 from accounts.verification.runner import outcome_status
 from tests.inprocess import django_alias
+from tests.test_benchmarks import GUIDE_DOUBLED_COLUMNS
 
 # The checks' IDs are a contract (scripts, stored runs, the docs): changing one must break this test.
 REPORT_IDS = {
@@ -127,14 +128,7 @@ def test_the_planner_on_the_guides_script_plans_every_phase_and_each_key_once(ad
     assert plan.blockers == []
     kinds = {(finding.kind, finding.where) for finding in plan.findings}
     assert ("column", "token_blacklist.user_id") in kinds  # the column the guide forgets
-    doubled = {
-        "idrs_conversion.user_id",
-        "market_trade.buyer_user_id",
-        "market_trade.seller_user_id",
-        "smart_meter.user_id",
-        "transaction_log.user_id",
-        "wallet.user_id",
-    }
+    doubled = set(GUIDE_DOUBLED_COLUMNS)  # the columns the guide's script gives a second key
     # Every key column is a finding; token_blacklist's legacy key is CASCADE already, so only the six
     # others have a key to drop (the guide's CASCADE one beside the legacy key).
     assert {where for kind, where in kinds if kind == "foreign_key"} == doubled | {"token_blacklist.user_id"}
